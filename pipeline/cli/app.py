@@ -1,0 +1,33 @@
+"""The strategy-review command line: each command parses options and calls one pipeline function."""
+
+from __future__ import annotations
+
+import typer
+
+from .common import state
+from .corpus import app as corpus_app
+from .ingest import ingest_command
+from .review import review_command
+
+app = typer.Typer(
+    name="strategy-review",
+    help="A cited, verifiable draft critique of a digital strategy, offline by default.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def main_options(debug: bool = typer.Option(False, "--debug", help="Show tracebacks.")) -> None:
+    if debug:
+        state["debug"] = True
+
+
+app.command("ingest")(ingest_command)
+app.command("review")(review_command)
+app.add_typer(corpus_app, name="corpus")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,53 @@
+"""What every command shares: one-line errors, --debug, JSON output."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from ..errors import StrategyReviewError
+
+F = TypeVar("F", bound=Callable[..., Any])
+state = {"debug": os.environ.get("STRATEGY_REVIEW_DEBUG") == "1"}
+console = Console(stderr=True)
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def handle_errors(func: F) -> F:
+    """Turn known errors into one line on stderr and exit code 2; --debug shows the traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except StrategyReviewError as exc:
+            if state["debug"]:
+                traceback.print_exc()
+            raise fail(str(exc), exc.exit_code) from None
+        except KeyboardInterrupt:
+            raise fail("interrupted; finished items are cached and a re-run resumes", 130) from None
+        except Exception as exc:  # a bug: still one line unless --debug
+            if state["debug"]:
+                traceback.print_exc()
+            detail = str(exc).splitlines()[0] if str(exc) else ""
+            raise fail(f"unexpected {type(exc).__name__}: {detail} (run with --debug)", 1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")

@@ -1,0 +1,348 @@
+"""The exemplar corpus: a manifest of real public-sector strategies, notes written in this
+project's own words, documents the user adds, and public documents fetched on request.
+
+Everything is indexed into one Chroma collection, ``exemplars``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from .documents import read_document, sha256_file
+from .errors import InputError, StoreError
+from .fsutil import atomic_write_text
+from .home import fetched_dir, home_dir, user_corpus_dir
+from .records import Document
+from .resources import corpus_dir
+from .store import EXEMPLARS, Hit, Store
+
+NOTE_FIELDS = ("section", "stance", "basis")
+
+
+class Source(BaseModel):
+    id: str
+    title: str
+    organisation: str
+    sector: str = "central"
+    country: str = ""
+    year: int | None = None
+    url: str = ""
+    licence: str = ""
+    fetch_urls: list[str] = Field(default_factory=list)
+    text_basis: str = "secondary"
+    origin: str = "manifest"  # manifest | user
+
+
+class Note(BaseModel):
+    source_id: str
+    item_id: str
+    section: str
+    stance: str
+    secondary: bool
+    text: str
+
+
+class Manifest(BaseModel):
+    version: str
+    sources: list[Source]
+
+    def source(self, source_id: str) -> Source:
+        for source in self.sources:
+            if source.id == source_id:
+                return source
+        known = ", ".join(s.id for s in self.sources[:6])
+        raise InputError(f"unknown exemplar source id {source_id!r} (known: {known}, ...)")
+
+
+# ------------------------------------------------------------------ manifest and notes
+
+
+def load_manifest(path: Path | None = None) -> Manifest:
+    path = path or corpus_dir() / "manifest.json"
+    try:
+        manifest = Manifest.model_validate_json(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InputError(f"corpus manifest not found: {path}") from exc
+    except ValueError as exc:
+        raise InputError(f"corpus manifest {path} is invalid: {str(exc).splitlines()[0]}") from exc
+    manifest.sources.extend(_user_sources())
+    return manifest
+
+
+def parse_notes(source_id: str, text: str) -> list[Note]:
+    """Parse a notes file: ``## <item id>`` sections with section/stance/basis lines."""
+    notes = []
+    for block in re.split(r"^## +", text, flags=re.M)[1:]:
+        heading, _, body = block.partition("\n")
+        fields: dict[str, str] = {}
+        prose: list[str] = []
+        for line in body.strip().splitlines():
+            key, sep, value = line.partition(":")
+            if sep and key.strip() in NOTE_FIELDS and not prose:
+                fields[key.strip()] = value.strip()
+            elif line.strip():
+                prose.append(line.strip())
+        notes.append(
+            Note(
+                source_id=source_id,
+                item_id=heading.strip(),
+                section=fields.get("section", ""),
+                stance=fields.get("stance", "exemplary"),
+                secondary=fields.get("basis", "full_text") == "secondary",
+                text=" ".join(prose),
+            )
+        )
+    return notes
+
+
+def load_notes(manifest: Manifest, notes_dir: Path | None = None) -> list[Note]:
+    notes_dir = notes_dir or corpus_dir() / "notes"
+    notes: list[Note] = []
+    for source in manifest.sources:
+        path = notes_dir / f"{source.id}.md"
+        if path.exists():
+            notes.extend(parse_notes(source.id, path.read_text(encoding="utf-8")))
+    return notes
+
+
+def corpus_version(manifest: Manifest) -> str:
+    digest = hashlib.sha256(manifest.model_dump_json().encode())
+    notes_dir = corpus_dir() / "notes"
+    for path in sorted(notes_dir.glob("*.md")):
+        digest.update(path.read_bytes())
+    for path in sorted(fetched_dir().glob("*/*")):
+        digest.update(path.name.encode())
+    return f"{manifest.version}+{digest.hexdigest()[:8]}"
+
+
+# ------------------------------------------------------------------ build and search
+
+
+def _state_path() -> Path:
+    return home_dir() / "corpus-state.json"
+
+
+def built_version() -> str | None:
+    path = _state_path()
+    if not path.exists():
+        return None
+    return str(json.loads(path.read_text()).get("corpus_version"))
+
+
+def _source_meta(source: Source) -> dict[str, Any]:
+    return {
+        "source_id": source.id,
+        "title": source.title,
+        "organisation": source.organisation,
+        "url": source.url,
+        "sector": source.sector,
+        "year": source.year or 0,
+    }
+
+
+def _note_rows(manifest: Manifest) -> list[tuple[str, str, dict[str, Any]]]:
+    by_id = {s.id: s for s in manifest.sources}
+    rows = []
+    for note in load_notes(manifest):
+        meta = _source_meta(by_id[note.source_id]) | {
+            "kind": "note",
+            "item_id": note.item_id,
+            "section": note.section,
+            "stance": note.stance,
+            "secondary": note.secondary,
+        }
+        rows.append((f"note:{note.source_id}:{note.item_id}", note.text, meta))
+    return rows
+
+
+def _passage_rows(source: Source, document: Document) -> list[tuple[str, str, dict[str, Any]]]:
+    rows = []
+    for chunk in document.chunks:
+        label = document.page(chunk.page_start).page_label
+        meta = _source_meta(source) | {
+            "kind": "passage",
+            "item_id": "",
+            "section": f"p. {label}" if document.format == "pdf" else label,
+            "stance": "",
+            "secondary": False,
+        }
+        rows.append((f"passage:{source.id}:{document.sha256[:8]}:{chunk.id}", chunk.text, meta))
+    return rows
+
+
+def _document_rows(manifest: Manifest) -> list[tuple[str, str, dict[str, Any]]]:
+    """Passages from fetched public documents and from documents the user added."""
+    rows = []
+    for source in manifest.sources:
+        folder = (user_corpus_dir() if source.origin == "user" else fetched_dir()) / source.id
+        for path in sorted(folder.glob("*")) if folder.is_dir() else []:
+            if path.name.startswith(".") or path.suffix == ".json":
+                continue
+            try:
+                rows.extend(_passage_rows(source, read_document(path)))
+            except InputError:
+                continue  # reported by fetch/add; a bad file must not stop the build
+    return rows
+
+
+def build(manifest_path: Path | None = None, rebuild: bool = False, store: Store | None = None) -> dict[str, Any]:
+    """(Re)index the corpus. A no-op when nothing changed, unless rebuild."""
+    manifest = load_manifest(manifest_path)
+    store = store or Store()
+    version = corpus_version(manifest)
+    current = store.embedding_model(EXEMPLARS) == store.embedder.name
+    if not rebuild and current and built_version() == version and store.count(EXEMPLARS):
+        return {"corpus_version": version, "indexed": store.count(EXEMPLARS), "rebuilt": False}
+    rows = _note_rows(manifest) + _document_rows(manifest)
+    store.drop(EXEMPLARS)
+    if rows:
+        ids, texts, metas = (list(x) for x in zip(*rows, strict=True))
+        store.add(EXEMPLARS, ids=ids, texts=texts, metadatas=metas)
+    atomic_write_text(_state_path(), json.dumps({"corpus_version": version, "indexed": len(rows)}))
+    return {"corpus_version": version, "indexed": len(rows), "rebuilt": True}
+
+
+def ensure_built(store: Store | None = None) -> str:
+    """Build the exemplar index on first use; return the corpus version."""
+    store = store or Store()
+    try:
+        store.check(EXEMPLARS)
+    except StoreError:
+        return str(build(rebuild=True, store=store)["corpus_version"])
+    if not store.count(EXEMPLARS) or built_version() != corpus_version(load_manifest()):
+        return str(build(store=store)["corpus_version"])
+    return str(built_version())
+
+
+def hit_to_dict(hit: Hit) -> dict[str, Any]:
+    meta = hit.metadata
+    return {
+        "source_id": meta.get("source_id"),
+        "title": meta.get("title"),
+        "organisation": meta.get("organisation"),
+        "url": meta.get("url"),
+        "page": meta.get("section") or None,
+        "kind": meta.get("kind"),
+        "item_id": meta.get("item_id") or None,
+        "secondary": bool(meta.get("secondary")),
+        "score": round(hit.score, 4),
+        "text": hit.text,
+    }
+
+
+def search(query: str, k: int = 5, store: Store | None = None, where: dict | None = None) -> list[dict[str, Any]]:
+    if not query.strip():
+        raise InputError("the search query is empty")
+    store = store or Store()
+    ensure_built(store)
+    return [hit_to_dict(h) for h in store.search(EXEMPLARS, query, k=k, where=where)]
+
+
+# ------------------------------------------------------------------ user sources
+
+
+def _user_registry() -> Path:
+    return user_corpus_dir() / "sources.json"
+
+
+def _user_sources() -> list[Source]:
+    path = _user_registry()
+    if not path.exists():
+        return []
+    return [Source.model_validate(s) for s in json.loads(path.read_text(encoding="utf-8"))]
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "source"
+
+
+def add(paths: list[Path], title: str, organisation: str, year: int | None, url: str,
+        sector: str = "central", source_id: str | None = None) -> Source:
+    """Add the user's own exemplar documents: each file is read first, so nothing is half-added."""
+    documents = [read_document(Path(p)) for p in paths]  # raises InputError before any change
+    source = Source(
+        id=source_id or f"user-{_slug(organisation)}-{_slug(title)}",
+        title=title, organisation=organisation, sector=sector, year=year, url=url,
+        text_basis="full_text", origin="user",
+    )
+    folder = user_corpus_dir() / source.id
+    folder.mkdir(parents=True, exist_ok=True)
+    for document in documents:
+        target = folder / f"{document.sha256[:12]}{Path(document.path).suffix.lower()}"
+        shutil.copyfile(document.path, target)
+    others = [s for s in _user_sources() if s.id != source.id]
+    atomic_write_text(_user_registry(), json.dumps([s.model_dump() for s in [*others, source]], indent=2))
+    build()
+    return source
+
+
+# ------------------------------------------------------------------ fetch
+
+
+def _download(url: str, target: Path, timeout: float) -> str:
+    request = urllib.request.Request(url, headers={"User-Agent": "strategy-review corpus fetch"})
+    temp = target.with_name(f".{target.name}.part")
+    digest = hashlib.sha256()
+    with urllib.request.urlopen(request, timeout=timeout) as response, temp.open("wb") as out:
+        for block in iter(lambda: response.read(1 << 16), b""):
+            digest.update(block)
+            out.write(block)
+    temp.replace(target)
+    return digest.hexdigest()
+
+
+def _filename(url: str, index: int) -> str:
+    name = Path(urllib.request.url2pathname(url.split("?")[0].rstrip("/"))).name or "index"
+    if "." not in name:
+        name += ".html"
+    return f"{index:02d}-{_slug(Path(name).stem)}{Path(name).suffix.lower()}"
+
+
+def fetch(manifest_path: Path | None = None, only: list[str] | None = None, timeout: float = 30.0,
+          progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Download the manifest's public documents into the home directory, with checksums."""
+    manifest = load_manifest(manifest_path)
+    chosen = [manifest.source(s) for s in only] if only else manifest.sources
+    checksums_path = fetched_dir() / "checksums.json"
+    checksums = json.loads(checksums_path.read_text()) if checksums_path.exists() else {}
+    fetched, failed = [], []
+    for source in chosen:
+        for index, url in enumerate(source.fetch_urls):
+            target = fetched_dir() / source.id / _filename(url, index)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if progress:
+                progress(url)
+            try:
+                sha = _download(url, target, timeout)
+            except (urllib.error.URLError, OSError, ValueError) as exc:
+                failed.append({"source_id": source.id, "url": url, "error": str(exc)[:200]})
+                continue
+            checksums[f"{source.id}/{target.name}"] = {"url": url, "sha256": sha}
+            fetched.append({"source_id": source.id, "url": url, "path": str(target), "sha256": sha})
+    atomic_write_text(checksums_path, json.dumps(checksums, indent=2, sort_keys=True))
+    if fetched:
+        build(manifest_path)
+    return {"fetched": fetched, "failed": failed}
+
+
+def verify_fetched() -> list[str]:
+    """Names of fetched files whose checksum no longer matches."""
+    checksums_path = fetched_dir() / "checksums.json"
+    if not checksums_path.exists():
+        return []
+    bad = []
+    for name, entry in json.loads(checksums_path.read_text()).items():
+        path = fetched_dir() / name
+        if not path.exists() or sha256_file(path) != entry["sha256"]:
+            bad.append(name)
+    return bad

@@ -1,0 +1,71 @@
+"""Text normalisation shared by ingest and quote verification.
+
+Both sides of a quote check go through :func:`normalise_for_match`, so a quote that differs
+from the page only by ligatures, hyphenation, line breaks, curly quotes or dashes still matches.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+
+_HYPHEN_BREAK = re.compile(r"(\w)-\n\s*([a-z])")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b]+")
+_BLANK_LINES = re.compile(r"\n\s*\n\s*\n+")
+_PUNCT_MAP = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u00ad": "",
+    }
+)
+
+
+def normalise_page_text(text: str) -> str:
+    """NFKC, joined hyphenation, tidy whitespace. Keeps line structure."""
+    text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\u00ad", "")
+    text = _HYPHEN_BREAK.sub(r"\1\2", text)
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def normalise_for_match(text: str) -> str:
+    """A canonical form for comparing quotes with page text."""
+    text = unicodedata.normalize("NFKC", text).translate(_PUNCT_MAP)
+    text = _HYPHEN_BREAK.sub(r"\1\2", text)
+    text = re.sub(r"\s+", " ", text)
+    return text.strip().lower()
+
+
+def _line_key(line: str) -> str:
+    return re.sub(r"\d+|\b[ivxlcdm]+\b", "#", line.strip().lower())
+
+
+def strip_running_lines(pages: list[str], edge: int = 2, min_share: float = 0.5) -> list[str]:
+    """Drop header and footer lines that repeat (ignoring page numbers) across pages."""
+    if len(pages) < 3:
+        return pages
+    counts: Counter[str] = Counter()
+    for text in pages:
+        lines = [ln for ln in text.split("\n") if ln.strip()]
+        counts.update({_line_key(ln) for ln in lines[:edge] + lines[-edge:]})
+    threshold = max(3, int(len(pages) * min_share))
+    running = {key for key, n in counts.items() if n >= threshold and key}
+    if not running:
+        return pages
+    return [_drop_edges(text, running, edge) for text in pages]
+
+
+def _drop_edges(text: str, running: set[str], edge: int) -> str:
+    lines = text.split("\n")
+    content = [i for i, ln in enumerate(lines) if ln.strip()]
+    edges = set(content[:edge] + content[-edge:])
+    kept = [ln for i, ln in enumerate(lines) if not (i in edges and _line_key(ln) in running)]
+    return "\n".join(kept).strip()

@@ -1,0 +1,50 @@
+"""The quality gate: model text that is junk never reaches the report as a finding."""
+
+from __future__ import annotations
+
+import re
+
+from .normalise import normalise_for_match
+
+_SCORE = {"red": 0, "amber": 1, "green": 2}
+
+
+def _ngrams(text: str, n: int = 5) -> set[tuple[str, ...]]:
+    words = normalise_for_match(text).split()
+    return {tuple(words[i : i + n]) for i in range(max(0, len(words) - n + 1))}
+
+
+def is_fragment(text: str) -> bool:
+    words = re.findall(r"[A-Za-z][A-Za-z'-]+", text)
+    return len(words) < 6 or not re.search(r"[a-z]{3,}", text)
+
+
+def repeats_prompt(finding: str, prompt_text: str, threshold: float = 0.5) -> bool:
+    """True when most of the finding's 5-grams are copied from the prompt's own wording
+    (instructions, rubric description or exemplar notes), not from the document."""
+    grams = _ngrams(finding)
+    if not grams:
+        return False
+    return len(grams & _ngrams(prompt_text)) / len(grams) >= threshold
+
+
+def contradicts(model_rating: str, indicator_rating: str | None) -> bool:
+    """A model rating two steps from the indicators' rating (green against red) contradicts them."""
+    if indicator_rating is None or model_rating not in _SCORE or indicator_rating not in _SCORE:
+        return False
+    return abs(_SCORE[model_rating] - _SCORE[indicator_rating]) == 2
+
+
+def gate(finding: str, rating: str, verified_quotes: int, instruction_text: str,
+         indicator_rating: str | None) -> list[str]:
+    """Reasons the model's judgement is not usable; empty when it passes."""
+    flags = []
+    if is_fragment(finding):
+        flags.append("empty or fragment")
+    elif repeats_prompt(finding, instruction_text):
+        flags.append("repeats the prompt")
+    if verified_quotes == 0 and rating != "insufficient_evidence":
+        flags.append("no verified evidence")
+    if contradicts(rating, indicator_rating):
+        flags.append(f"contradicts indicators ({indicator_rating})")
+    return flags
