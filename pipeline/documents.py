@@ -94,8 +94,10 @@ def detect_format(path: Path) -> str:
     if suffix == ".pdf":
         raise InputError(f"{path.name}: not a PDF (it has a .pdf name but no PDF header)")
     if head.startswith(b"PK\x03\x04"):
-        if suffix == ".docx" or _zip_has(path, "word/document.xml"):
+        if _zip_has(path, "word/document.xml"):
             return "docx"
+        if suffix == ".docx":
+            raise InputError(f"{path.name}: not a DOCX file (no Office Open XML content)")
         raise InputError(f"{path.name}: a ZIP archive, not a supported document")
     if suffix == ".docx":
         raise InputError(f"{path.name}: not a DOCX file (no Office Open XML content)")
@@ -267,7 +269,7 @@ def _sections(blocks: list[tuple[bool, str]]) -> tuple[list[str], list[str]]:
 def _normalise_pages(raw: list[str], labels: list[str], paginated: bool) -> list[Page]:
     texts = [normalise_page_text(t) for t in raw]
     if paginated:
-        texts = strip_running_lines(texts)
+        texts = strip_running_lines(texts, labels)
     return [Page(page=i + 1, page_label=labels[i], text=t) for i, t in enumerate(texts)]
 
 

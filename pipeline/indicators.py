@@ -174,13 +174,14 @@ RESEARCH_METHODS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("usability testing", _terms(
         r"usability\s+(?:test(?:s|ed|ing)?|sessions?|studies)",
         r"user\s+testing",
-        r"tested\s+(?:\w+\s+){0,3}?with\s+(?:\w+\s+){0,2}?(?:users|patients|residents|staff)",
+        r"test(?:s|ed|ing)?\s+(?:(?:it|them|this|these|prototypes?|designs?|services?|early)\s+)?"
+        r"with\s+(?:\w+\s+){0,2}?(?:users|patients|residents|staff|people|carers|clinicians)",
     )),
     ("co-design", _terms(r"co-?design(?:s|ed|ing)?", r"co-?produc(?:e|ed|tion|ing)")),
     ("workshops", _terms(r"workshops?")),
     ("observation", _terms(
         r"observ(?:ed|ing|ations?)\s+(?:\w+\s+){0,2}?(?:staff|patients|users|residents|clinicians"
-        r"|colleagues|people|nurses|doctors|teams|carers|how)",
+        r"|colleagues|people|nurses|doctors|teams|carers|work|wards|clinics|practice|how)",
         r"shadow(?:ed|ing)",
         r"ethnograph\w*",
     )),
@@ -191,7 +192,7 @@ _PEOPLE = re.compile(
     r"(?:(?!(?:with|and|or|from|to|in|for|across|at|by|of)\b)[A-Za-z][\w'-]*\s+){0,2}?"
     r"(?P<who>service\s+users|young\s+people|members\s+of\s+(?:staff|the\s+public)|people"
     r"|patients|residents|staff|users|carers|clinicians|colleagues|citizens|respondents"
-    r"|participants|nurses|doctors|GPs|families|parents|children|employees|tenants"
+    r"|participants|responses|nurses|doctors|GPs|families|parents|children|employees|tenants"
     r"|volunteers|students|customers)\b",
     re.I,
 )
@@ -205,7 +206,10 @@ _EMERGING = _terms(
     r"virtual\s+reality(?:\s*\((?-i:VR)\))?",
     r"augmented\s+reality",
     r"digital\s+twins?",
-    r"(?-i:AI|GenAI|LLMs?|VR)",
+    r"immersive\s+technolog(?:y|ies)",
+    r"internet\s+of\s+things(?:\s*\((?-i:IoT)\))?",
+    r"(?-i:AI|GenAI|LLMs?|VR|IoT)",
+    r"chatbots?",
     r"blockchains?",
     r"metaverse",
     r"quantum(?:\s+computing)?",
@@ -292,8 +296,13 @@ _BREAK = re.compile(
 )
 # A full stop after these is not a sentence end: abbreviations, initials, list numbers.
 _NO_BREAK_AFTER = re.compile(
-    r"(?:\b(?:e\.g|i\.e|Dr|Mr|Mrs|Ms|St|No|vs|approx|cf)|\b[A-Z]|^\s*\(?(?:\d{1,2}|[a-z]))$"
+    r"(?:\b(?:e\.g|i\.e|Dr|Mr|Mrs|Ms|St|No|vs|approx|cf)|\b[A-Z]"
+    r"|^\s*(?:[•▪◦●*–-]\s*)?\(?(?:\d{1,2}|[a-z]))$"
 )
+# Headings and contents entries: short, unpunctuated, not a plain bullet ("• 3. Our plan" is).
+_HEADING_MAX_WORDS = 8
+_BULLET = "•▪◦●*–-"
+_NUMBERED_BULLET = re.compile(rf"^[{_BULLET}]\s*\d")
 _WHITESPACE = re.compile(r"\s")
 _VOWEL_GROUPS = re.compile(r"[aeiouy]+")
 
@@ -342,6 +351,18 @@ def _sentence(page: Page, start: int, end: int) -> list[Sentence]:
     if not any(ch.isalnum() for ch in body):
         return []
     return [Sentence(page, start, end, _WHITESPACE.sub(" ", body))]
+
+
+def is_heading(sentence: Sentence) -> bool:
+    text = sentence.flat.rstrip("\"'”’) ")
+    if not text or text[-1] in ".!?:;" or len(text.split()) > _HEADING_MAX_WORDS:
+        return False
+    return text[0] not in _BULLET or bool(_NUMBERED_BULLET.match(text))
+
+
+def _prose(sents: Iterable[Sentence]) -> list[Sentence]:
+    """Sentences less headings, so "What we have delivered" in the contents is not counted."""
+    return [s for s in sents if not is_heading(s)]
 
 
 def _first_hits(sents: Iterable[Sentence], pattern: re.Pattern[str]) -> list[Hit]:
@@ -566,12 +587,15 @@ def is_quantified(text: str) -> bool:
     """A number, percentage or amount that is not a date, a list number or a label."""
     for pattern in (_LIST_NUMBER, _DATED, _NOT_A_QUANTITY):
         text = _blank(text, pattern)
-    return any(not _LABEL_BEFORE.search(text[: m.start()]) for m in _QUANTITY.finditer(text))
+    return any(
+        not _LABEL_BEFORE.search(text[max(0, m.start() - 20) : m.start()])
+        for m in _QUANTITY.finditer(text)
+    )
 
 
 def measurable_commitments(doc: Document, sents: Sequence[Sentence]) -> Indicator:
     rows = []  # (hit, dated, quantified, owner)
-    for hit in _first_hits(sents, _COMMITMENT):
+    for hit in _first_hits(_prose(sents), _COMMITMENT):
         text = hit.sentence.flat
         dated, quantified = bool(_DATED.search(text)), is_quantified(text)
         rows.append((hit, dated, quantified, bool(_OWNER.search(text))))
@@ -615,7 +639,7 @@ def _sentence_count(
     found: str,
     none: str,
 ) -> Indicator:
-    hits = _first_hits(sents, pattern)
+    hits = _first_hits(_prose(sents), pattern)
     summary = found.format(n=_plural(len(hits), "statement")) if hits else none
     return Indicator(
         id=ids[0],
@@ -665,7 +689,7 @@ def _people(hits: Iterable[Hit]) -> int:
 def user_research(doc: Document, sents: Sequence[Sentence]) -> Indicator:
     hits: list[Hit] = []
     methods: list[str] = []
-    for s in sents:
+    for s in _prose(sents):
         found = [(name, m) for name, pat in RESEARCH_METHODS if (m := pat.search(s.flat))]
         if found:
             first = min((m for _, m in found), key=lambda m: m.start())

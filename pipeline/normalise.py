@@ -44,28 +44,35 @@ def normalise_for_match(text: str) -> str:
     return text.strip().lower()
 
 
-def _line_key(line: str) -> str:
-    return re.sub(r"\d+|\b[ivxlcdm]+\b", "#", line.strip().lower())
+def _line_key(line: str, marks: tuple[str, ...]) -> str:
+    """A line with its own page number or label replaced by #, so running footers match."""
+    key = line.strip().lower()
+    for mark in marks:
+        key = re.sub(rf"(?<![\w.]){re.escape(mark.lower())}(?![\w.])", "#", key, count=1)
+    return key
 
 
-def strip_running_lines(pages: list[str], edge: int = 2, min_share: float = 0.5) -> list[str]:
-    """Drop header and footer lines that repeat (ignoring page numbers) across pages."""
+def strip_running_lines(pages: list[str], labels: list[str] | None = None, edge: int = 2,
+                        min_share: float = 0.5) -> list[str]:
+    """Drop header and footer lines that repeat (apart from page numbers) across pages."""
     if len(pages) < 3:
         return pages
+    marks = [(str(i + 1), *((labels[i],) if labels else ())) for i in range(len(pages))]
     counts: Counter[str] = Counter()
-    for text in pages:
+    for text, mark in zip(pages, marks, strict=True):
         lines = [ln for ln in text.split("\n") if ln.strip()]
-        counts.update({_line_key(ln) for ln in lines[:edge] + lines[-edge:]})
+        counts.update({_line_key(ln, mark) for ln in lines[:edge] + lines[-edge:]})
     threshold = max(3, int(len(pages) * min_share))
     running = {key for key, n in counts.items() if n >= threshold and key}
     if not running:
         return pages
-    return [_drop_edges(text, running, edge) for text in pages]
+    return [_drop_edges(t, running, edge, m) for t, m in zip(pages, marks, strict=True)]
 
 
-def _drop_edges(text: str, running: set[str], edge: int) -> str:
+def _drop_edges(text: str, running: set[str], edge: int, marks: tuple[str, ...]) -> str:
     lines = text.split("\n")
     content = [i for i, ln in enumerate(lines) if ln.strip()]
     edges = set(content[:edge] + content[-edge:])
-    kept = [ln for i, ln in enumerate(lines) if not (i in edges and _line_key(ln) in running)]
+    kept = [ln for i, ln in enumerate(lines)
+            if not (i in edges and _line_key(ln, marks) in running)]
     return "\n".join(kept).strip()

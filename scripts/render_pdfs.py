@@ -128,19 +128,40 @@ def _styles() -> dict[str, ParagraphStyle]:
     return {
         "body": body,
         "h1": ParagraphStyle(
-            "h1", parent=body, fontName="Helvetica-Bold", fontSize=19, leading=24,
-            spaceBefore=4, spaceAfter=12, textColor=colors.HexColor("#003087"),
+            "h1",
+            parent=body,
+            fontName="Helvetica-Bold",
+            fontSize=19,
+            leading=24,
+            spaceBefore=4,
+            spaceAfter=12,
+            textColor=colors.HexColor("#003087"),
         ),
         "h2": ParagraphStyle(
-            "h2", parent=body, fontName="Helvetica-Bold", fontSize=13.5, leading=18,
-            spaceBefore=10, spaceAfter=6, textColor=colors.HexColor("#003087"),
+            "h2",
+            parent=body,
+            fontName="Helvetica-Bold",
+            fontSize=13.5,
+            leading=18,
+            spaceBefore=10,
+            spaceAfter=6,
+            textColor=colors.HexColor("#003087"),
         ),
         "h3": ParagraphStyle(
-            "h3", parent=body, fontName="Helvetica-Bold", fontSize=11, leading=15,
-            spaceBefore=6, spaceAfter=4,
+            "h3",
+            parent=body,
+            fontName="Helvetica-Bold",
+            fontSize=11,
+            leading=15,
+            spaceBefore=6,
+            spaceAfter=4,
         ),
         "bullet": ParagraphStyle(
-            "bullet", parent=body, leftIndent=14, bulletIndent=3, spaceAfter=3,
+            "bullet",
+            parent=body,
+            leftIndent=14,
+            bulletIndent=3,
+            spaceAfter=3,
             bulletFontName="Symbol",  # Helvetica's bullet glyph extracts as \x7f with pypdf
         ),
     }
@@ -169,10 +190,8 @@ def body_flowables(body: str) -> list:
         if stripped == PAGEBREAK:
             flush()
             out.append(PageBreak())
-        elif stripped.startswith("<!--") and stripped.endswith("-->"):
-            flush()
-        elif not stripped:
-            flush()
+        elif not stripped or (stripped.startswith("<!--") and stripped.endswith("-->")):
+            flush()  # blank line, or a comment line that is not rendered
         elif re.match(r"^#{1,3} ", stripped):
             flush()
             level = len(stripped.split(" ", 1)[0])
@@ -198,8 +217,21 @@ def body_flowables(body: str) -> list:
 
 
 def _roman(n: int) -> str:
-    vals = [(1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
-            (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")]
+    vals = [
+        (1000, "m"),
+        (900, "cm"),
+        (500, "d"),
+        (400, "cd"),
+        (100, "c"),
+        (90, "xc"),
+        (50, "l"),
+        (40, "xl"),
+        (10, "x"),
+        (9, "ix"),
+        (5, "v"),
+        (4, "iv"),
+        (1, "i"),
+    ]
     out = ""
     for v, s in vals:
         while n >= v:
@@ -273,11 +305,23 @@ def _apply_labels(writer: PdfWriter, spec: LabelSpec | None) -> None:
 # ---------------------------------------------------------------- rendering
 
 
-def _doc(buf: io.BytesIO, title: str, header: str | None, footer: str | None,
-         spec: LabelSpec | None, two_column: bool) -> BaseDocTemplate:
+def _doc(
+    buf: io.BytesIO,
+    title: str,
+    header: str | None,
+    footer: str | None,
+    spec: LabelSpec | None,
+    two_column: bool,
+) -> BaseDocTemplate:
     doc = BaseDocTemplate(
-        buf, pagesize=A4, invariant=1, title=title, author="strategy-review fixtures",
-        leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
+        buf,
+        pagesize=A4,
+        invariant=1,
+        title=title,
+        author="strategy-review fixtures",
+        leftMargin=MARGIN_X,
+        rightMargin=MARGIN_X,
+        topMargin=MARGIN_TOP,
         bottomMargin=MARGIN_BOTTOM,
     )
     width = PAGE_W - 2 * MARGIN_X
@@ -285,14 +329,43 @@ def _doc(buf: io.BytesIO, title: str, header: str | None, footer: str | None,
     if two_column:
         col = (width - COLUMN_GAP) / 2
         frames = [
-            Frame(MARGIN_X, MARGIN_BOTTOM, col, height, id="left", leftPadding=0,
-                  rightPadding=0, topPadding=0, bottomPadding=0),
-            Frame(MARGIN_X + col + COLUMN_GAP, MARGIN_BOTTOM, col, height, id="right",
-                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0),
+            Frame(
+                MARGIN_X,
+                MARGIN_BOTTOM,
+                col,
+                height,
+                id="left",
+                leftPadding=0,
+                rightPadding=0,
+                topPadding=0,
+                bottomPadding=0,
+            ),
+            Frame(
+                MARGIN_X + col + COLUMN_GAP,
+                MARGIN_BOTTOM,
+                col,
+                height,
+                id="right",
+                leftPadding=0,
+                rightPadding=0,
+                topPadding=0,
+                bottomPadding=0,
+            ),
         ]
     else:
-        frames = [Frame(MARGIN_X, MARGIN_BOTTOM, width, height, id="main", leftPadding=0,
-                        rightPadding=0, topPadding=0, bottomPadding=0)]
+        frames = [
+            Frame(
+                MARGIN_X,
+                MARGIN_BOTTOM,
+                width,
+                height,
+                id="main",
+                leftPadding=0,
+                rightPadding=0,
+                topPadding=0,
+                bottomPadding=0,
+            )
+        ]
 
     def decorate(canv: rl_canvas.Canvas, _doc: BaseDocTemplate) -> None:
         index = canv.getPageNumber() - 1
@@ -304,8 +377,9 @@ def _doc(buf: io.BytesIO, title: str, header: str | None, footer: str | None,
             canv.setStrokeColor(colors.HexColor("#AEB7BD"))
             canv.line(MARGIN_X, PAGE_H - 15 * mm, PAGE_W - MARGIN_X, PAGE_H - 15 * mm)
         if footer:
-            canv.drawCentredString(PAGE_W / 2, 11 * mm,
-                                   footer.replace("{label}", label_for(index, spec)))
+            canv.drawCentredString(
+                PAGE_W / 2, 11 * mm, footer.replace("{label}", label_for(index, spec))
+            )
         canv.restoreState()
 
     doc.addPageTemplates([PageTemplate(id="page", frames=frames, onPage=decorate)])
@@ -326,8 +400,15 @@ def _finish(pdf_bytes: bytes, out_pdf: Path, title: str, spec: LabelSpec | None)
     return out_pdf
 
 
-def _render(flowables: list, out_pdf: Path, title: str, header: str | None,
-            footer: str | None, spec: LabelSpec | None, two_column: bool) -> Path:
+def _render(
+    flowables: list,
+    out_pdf: Path,
+    title: str,
+    header: str | None,
+    footer: str | None,
+    spec: LabelSpec | None,
+    two_column: bool,
+) -> Path:
     buf = io.BytesIO()
     _doc(buf, title, header, footer, spec, two_column).build(flowables)
     return _finish(buf.getvalue(), out_pdf, title, spec)
@@ -341,15 +422,25 @@ def render_strategy(source_md: Path, out_pdf: Path) -> Path:
     n_front = int(meta.get("front_matter_pages", "0") or 0)
     spec = front_matter_spec(n_front)
     return _render(
-        body_flowables(src.body), Path(out_pdf), meta.get("title", source_md.stem),
-        meta.get("header") or None, meta.get("footer") or None, spec,
+        body_flowables(src.body),
+        Path(out_pdf),
+        meta.get("title", source_md.stem),
+        meta.get("header") or None,
+        meta.get("footer") or None,
+        spec,
         meta.get("layout", "").strip() == "two_column",
     )
 
 
-def render_text_pdf(pages: list[str], out_pdf: Path, page_labels: LabelSpec | None = None,
-                    header: str | None = None, footer: str | None = None,
-                    two_column: bool = False, title: str = "Test document") -> Path:
+def render_text_pdf(
+    pages: list[str],
+    out_pdf: Path,
+    page_labels: LabelSpec | None = None,
+    header: str | None = None,
+    footer: str | None = None,
+    two_column: bool = False,
+    title: str = "Test document",
+) -> Path:
     """Render each string in ``pages`` starting on a new page (same mini-Markdown as sources).
 
     ``page_labels`` is a list of ``(first_page_index, style[, start[, prefix]])`` tuples, e.g.
@@ -401,18 +492,47 @@ def make_encrypted_pdf(src_pdf: Path, out_pdf: Path, password: str) -> Path:
     return out_pdf
 
 
-_LARGE_SUBJECTS = ["Our patient portal", "The shared care record", "Electronic prescribing",
-                   "The staff intranet", "Our Wi-Fi network", "Remote monitoring",
-                   "The outpatient booking service", "Single sign-on", "Our data platform",
-                   "Digital letters", "The bed management system", "Cyber security training"]
-_LARGE_VERBS = ["will be extended to", "has been rolled out across", "will be reviewed with",
-                "now supports", "will be simplified for", "was tested with"]
-_LARGE_OBJECTS = ["every ward", "community teams", "patients and carers", "system partners",
-                  "outpatient clinics", "the integrated care board", "all staff",
-                  "our three hospital sites"]
-_LARGE_TAILS = ["by March 2027.", "this year.", "with named clinical owners.",
-                "after user research with 40 patients.", "subject to funding.",
-                "as a first priority.", "and progress will be reported to the board quarterly."]
+_LARGE_SUBJECTS = [
+    "Our patient portal",
+    "The shared care record",
+    "Electronic prescribing",
+    "The staff intranet",
+    "Our Wi-Fi network",
+    "Remote monitoring",
+    "The outpatient booking service",
+    "Single sign-on",
+    "Our data platform",
+    "Digital letters",
+    "The bed management system",
+    "Cyber security training",
+]
+_LARGE_VERBS = [
+    "will be extended to",
+    "has been rolled out across",
+    "will be reviewed with",
+    "now supports",
+    "will be simplified for",
+    "was tested with",
+]
+_LARGE_OBJECTS = [
+    "every ward",
+    "community teams",
+    "patients and carers",
+    "system partners",
+    "outpatient clinics",
+    "the integrated care board",
+    "all staff",
+    "our three hospital sites",
+]
+_LARGE_TAILS = [
+    "by March 2027.",
+    "this year.",
+    "with named clinical owners.",
+    "after user research with 40 patients.",
+    "subject to funding.",
+    "as a first priority.",
+    "and progress will be reported to the board quarterly.",
+]
 
 
 def make_large_pdf(out_pdf: Path, pages: int = 1000) -> Path:
@@ -434,9 +554,16 @@ def make_large_pdf(out_pdf: Path, pages: int = 1000) -> Path:
         for _para in range(4):
             words: list[str] = []
             for _s in range(rng.randint(3, 5)):
-                words.extend(" ".join([rng.choice(_LARGE_SUBJECTS), rng.choice(_LARGE_VERBS),
-                                       rng.choice(_LARGE_OBJECTS),
-                                       rng.choice(_LARGE_TAILS)]).split())
+                words.extend(
+                    " ".join(
+                        [
+                            rng.choice(_LARGE_SUBJECTS),
+                            rng.choice(_LARGE_VERBS),
+                            rng.choice(_LARGE_OBJECTS),
+                            rng.choice(_LARGE_TAILS),
+                        ]
+                    ).split()
+                )
             line = ""
             for w in words:
                 if len(line) + len(w) + 1 > 95:
@@ -508,10 +635,17 @@ def check(paths: Iterable[Path]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("paths", nargs="*", type=Path,
-                        help="source .md files (default: examples/ and evals/cases/*/)")
-    parser.add_argument("--check", action="store_true",
-                        help="exit 1 if a committed PDF's text differs from a fresh render")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        help="source .md files (default: examples/ and evals/cases/*/)",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 if a committed PDF's text differs from a fresh render",
+    )
     args = parser.parse_args(argv)
     paths = [p.resolve() for p in args.paths] or sources()
     if args.check:

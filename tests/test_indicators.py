@@ -80,7 +80,11 @@ def test_ids_order_and_value_keys_are_the_contract() -> None:
 @pytest.mark.parametrize(
     ("title", "texts", "expected"),
     [
-        ("Digital Strategy", ["Our digital strategy 2025–2035 sets our direction."], (2025, 2035, 10)),
+        (
+            "Digital Strategy",
+            ["Our digital strategy 2025–2035 sets our direction."],
+            (2025, 2035, 10),
+        ),
         ("Digital Strategy", ["This plan covers 2025-28.\nIt is short."], (2025, 2028, 3)),
         ("Digital Strategy", ["It runs from 2025 to 2030."], (2025, 2030, 5)),
         ("Digital Strategy", ["It covers 2024/25 to 2026/27."], (2024, 2027, 3)),
@@ -90,7 +94,11 @@ def test_ids_order_and_value_keys_are_the_contract() -> None:
         ("Digital Strategy", ["This is our 5-year digital strategy."], (None, None, 5)),
         ("Digital Strategy", ["By 2030 we will be paperless."], (None, 2030, None)),
         # the title's range wins over a range later in the body
-        ("Digital Strategy 2025-2028", ["Intro.", "Intro.", "Estates runs 2020-2040."], (2025, 2028, 3)),
+        (
+            "Digital Strategy 2025-2028",
+            ["Intro.", "Intro.", "Estates runs 2020-2040."],
+            (2025, 2028, 3),
+        ),
         # a range on the first pages wins over a relative phrase
         ("Strategy", ["Covering 2026 to 2029.", "Over the next ten years, more."], (2026, 2029, 3)),
         # an ISO date is not a range
@@ -136,8 +144,8 @@ def test_no_review_cycle_is_said() -> None:
 
 # ---------------------------------------------------------------- commitments
 
-COMMITMENTS = """1. By March 2026 we will move 80% of outpatient letters to the app, led by the Chief
-Nursing Information Officer.
+COMMITMENTS = """1. By March 2026 we will move 80% of outpatient letters to the app, led by
+the Chief Nursing Information Officer.
 2. We will cut average login time to 10 seconds by Q3 2026/27.
 3. We will launch the new patient portal in 2026.
 4. We will reduce paper use by half.
@@ -167,7 +175,9 @@ def test_measurable_commitments_evidence_puts_owned_first() -> None:
 
 
 def test_commitment_without_owner_or_date() -> None:
-    v = value(["We will cut waiting times by 20%. The digital team will help."], "measurable_commitments")
+    v = value(
+        ["We will cut waiting times by 20%. The digital team will help."], "measurable_commitments"
+    )
     assert v == {"count": 0, "dated": 0, "quantified": 1, "with_owner": 0}
 
 
@@ -202,23 +212,36 @@ RESEARCH = """We interviewed 42 patients and surveyed 1,200 local residents.
 Those 42 patients also joined usability testing sessions.
 We ran 12 workshops with staff.
 In the 2024 survey, 300 staff responded.
+In 2025 patients told us in interviews that letters arrive late.
 We employ 6,000 staff across 3 sites."""
 
 
 def test_user_research_people_and_methods() -> None:
     # 42 + 1,200 + 300: the repeated "42 patients" counts once, "12 workshops" is not people,
-    # "2024" is a year and "6,000 staff" is not in a research sentence.
+    # "2024 survey" and "In 2025 patients" are years, "6,000 staff" is not research.
     assert value([RESEARCH], "user_research") == {
-        "count": 4,
+        "count": 5,
         "people": 1542,
         "methods": ["interviews", "surveys", "usability testing", "workshops"],
+    }
+
+
+def test_survey_responses_and_observation_count() -> None:
+    text = (
+        "We received 1,350 responses to a staff survey. We spent 30 hours observing work "
+        "on wards. Every new service will be tested with people who have low digital confidence."
+    )
+    assert value([text], "user_research") == {
+        "count": 3,
+        "people": 1350,
+        "methods": ["surveys", "usability testing", "observation"],
     }
 
 
 def test_user_research_summary() -> None:
     ind = indicator(make_doc([RESEARCH]), "user_research")
     assert ind.summary == (
-        "4 sentences describe user research (interviews, surveys, usability testing, "
+        "5 sentences describe user research (interviews, surveys, usability testing, "
         "workshops), involving 1,542 people."
     )
 
@@ -227,7 +250,10 @@ def test_user_research_summary() -> None:
 
 
 def test_ai_is_a_case_sensitive_whole_word() -> None:
-    text = "The PAID invoice, he said, was for AIDS and maintenance. Our chair is Aisha."
+    text = (
+        "The PAID invoice, he said, was for AIDS and maintenance. Our chair is Aisha. "
+        "Our guest was the artist Ai Weiwei."
+    )
     assert value([text], "emerging_tech") == {"emerging": 0, "basics": 0, "ratio": 0.0}
 
 
@@ -290,15 +316,42 @@ def test_length_readability_values() -> None:
 
 
 def test_sentences_do_not_cross_pages_and_keep_newlines() -> None:
-    doc = make_doc(["Intro text. We will not", "replace anything. We will not\nbuy a new EPR."])
+    page1 = "Intro text. We will not, whatever the pressure this year, buy"
+    page2 = "a new EPR. We will not\nbuy a new PAS."
+    doc = make_doc([page1, page2])
     assert [(s.page.page, s.flat) for s in split_sentences(doc)] == [
         (1, "Intro text."),
-        (1, "We will not"),
-        (2, "replace anything."),
-        (2, "We will not buy a new EPR."),
+        (1, "We will not, whatever the pressure this year, buy"),
+        (2, "a new EPR."),
+        (2, "We will not buy a new PAS."),
     ]
     quotes = [(e.page, e.quote) for e in indicator(doc, "deprioritisation").evidence]
-    assert quotes == [(1, "We will not"), (2, "We will not\nbuy a new EPR.")]
+    assert quotes == [
+        (1, "We will not, whatever the pressure this year, buy"),
+        (2, "We will not\nbuy a new PAS."),
+    ]
+
+
+def test_numbered_lines_and_abbreviations_split_correctly() -> None:
+    text = "Contents\n• 1. Our plan\n• 2. What we stop\n\nWe met Dr. Patel, e.g. at home. Done."
+    assert [s.flat for s in split_sentences(make_doc([text]))] == [
+        "Contents",
+        "• 1. Our plan",
+        "• 2. What we stop",
+        "We met Dr. Patel, e.g. at home.",
+        "Done.",
+    ]
+
+
+def test_headings_and_contents_entries_are_not_counted() -> None:
+    texts = [
+        "Contents\n• 3. What we have already delivered\n• 4. What we will not do",
+        "3. What we have already delivered\n\nWe have launched the patient app.\n\n"
+        "What we will not do\n\n• We will not build our own EPR",
+    ]
+    # the contents entries and the headings are skipped; an unpunctuated bullet still counts
+    assert value(texts, "delivered") == {"count": 1}
+    assert value(texts, "deprioritisation") == {"count": 1}
 
 
 def test_evidence_is_verbatim_with_page_label_and_chunk() -> None:
@@ -352,8 +405,18 @@ NOTHING = ["The weather was pleasant.\nBirds sang in the park.", "Tea was served
 
 def test_nothing_relevant_gives_zeros_and_none() -> None:
     values = {i.id: i.value for i in compute_indicators(make_doc(NOTHING))}
-    assert values["time_horizon"] == {"start": None, "end": None, "years": None, "review_cycle": False}
-    assert values["measurable_commitments"] == {"count": 0, "dated": 0, "quantified": 0, "with_owner": 0}
+    assert values["time_horizon"] == {
+        "start": None,
+        "end": None,
+        "years": None,
+        "review_cycle": False,
+    }
+    assert values["measurable_commitments"] == {
+        "count": 0,
+        "dated": 0,
+        "quantified": 0,
+        "with_owner": 0,
+    }
     assert values["deprioritisation"] == {"count": 0}
     assert values["delivered"] == {"count": 0}
     assert values["user_research"] == {"count": 0, "people": 0, "methods": []}

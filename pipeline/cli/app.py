@@ -5,7 +5,9 @@ from __future__ import annotations
 import typer
 
 from .common import state
+from .compare import compare_command
 from .corpus import app as corpus_app
+from .evals import app as evals_app
 from .ingest import ingest_command
 from .review import review_command
 
@@ -26,7 +28,9 @@ def main_options(debug: bool = typer.Option(False, "--debug", help="Show traceba
 
 app.command("ingest")(ingest_command)
 app.command("review")(review_command)
+app.command("compare")(compare_command)
 app.add_typer(corpus_app, name="corpus")
+app.add_typer(evals_app, name="evals")
 
 
 def main() -> None:

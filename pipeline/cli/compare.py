@@ -1,0 +1,66 @@
+"""strategy-review compare FILE [--with ID ...] | compare OLD_FILE NEW_FILE"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ..compare import ExemplarComparison, run_compare
+from ..models import resolve_model
+from ..records import ItemResult
+from ..review import ReviewOptions
+from ..rubric import RubricItem, load_rubric
+from .common import console, handle_errors
+
+
+def split_ids(values: list[str] | None) -> list[str]:
+    """``--with a --with b`` and ``--with a,b`` alike."""
+    return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
+
+
+@handle_errors
+def compare_command(
+    files: list[Path] = typer.Argument(..., help="FILE to compare with exemplars, or OLD_FILE "
+                                                 "NEW_FILE to compare two versions."),
+    with_: list[str] = typer.Option(None, "--with", help="Exemplar source ids (repeat, or "
+                                    "comma-separate); default: up to 3 chosen automatically."),
+    out: Path = typer.Option(Path("compare-out"), "--out", help="Folder for the reports."),
+    model: str | None = typer.Option(None, "--model", envvar="STRATEGY_REVIEW_MODEL",
+                                     help="embedded (default), rules, a .gguf path, ollama:NAME, "
+                                          "or a model name with --base-url."),
+    base_url: str | None = typer.Option(None, "--base-url", envvar="STRATEGY_REVIEW_BASE_URL",
+                                        help="OpenAI-compatible server, e.g. http://localhost:8000/v1"),
+    only: list[str] = typer.Option(None, "--only", help="Compare only these rubric item ids."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Ignore cached item results."),
+    password: str | None = typer.Option(None, "--password", help="Password of encrypted PDFs."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar or summary."),
+) -> None:
+    """Compare a strategy with exemplars, or two versions: compare.md, .html and .json."""
+    sources = split_ids(with_)
+    for item_id in only or []:
+        load_rubric().item(item_id)
+    backend = resolve_model(model, base_url)
+    options = ReviewOptions(only=only or None, use_cache=not no_cache, password=password)
+    total = (len(only) if only else len(load_rubric().items)) * min(2, len(files))
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, disable=quiet, transient=True) as bar:
+        task = bar.add_task("reviewing", total=total)
+
+        def advance(item: RubricItem, result: ItemResult) -> None:
+            bar.update(task, advance=1, description=f"{item.id}: {result.rating}")
+
+        comparison, paths = run_compare(files, out, backend, sources, options, advance)
+    if quiet:
+        return
+    if isinstance(comparison, ExemplarComparison):
+        typer.echo(f"compared {comparison.document.title} (sector: {comparison.sector}) with "
+                   f"{len(comparison.exemplars)} exemplar(s):")
+        for source in comparison.exemplars:
+            typer.echo(f"  {source.source_id}: {source.reason}")
+    else:
+        counts = ", ".join(f"{n} {status}" for status, n in comparison.counts.items())
+        typer.echo(f"compared {comparison.old.title} with {comparison.new.title}: {counts}")
+    for path in paths.values():
+        typer.echo(f"  wrote {path}")

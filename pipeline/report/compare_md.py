@@ -1,0 +1,174 @@
+"""compare.md: the comparison as Markdown, a summary matrix then item-by-item detail.
+
+All document, note and model text goes through :func:`~pipeline.report.markdown.md`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from pipeline.compare import (
+    Comparison,
+    EvidenceChange,
+    ExemplarCell,
+    ExemplarComparison,
+    ExemplarItem,
+    ExemplarSource,
+    ItemSide,
+    PageRef,
+    VersionComparison,
+    VersionItem,
+)
+from pipeline.records import DocumentRef, Evidence
+from pipeline.report import common as c
+from pipeline.report.compare_html import BANNER, STATUS_TEXT, TITLES, status_summary
+from pipeline.report.markdown import md
+
+
+def render_compare_markdown(comparison: Comparison) -> str:
+    if isinstance(comparison, ExemplarComparison):
+        parts = _exemplar_parts(comparison)
+    else:
+        parts = _version_parts(comparison)
+    parts.append(f"{c.CREDIT} <{c.CREDIT_URL}>")
+    return "\n\n".join(p.strip("\n") for p in parts if p) + "\n"
+
+
+# ---------------------------------------------------------------- shared
+
+
+def _table(head: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+
+
+def _title(doc: DocumentRef) -> str:
+    return doc.title or doc.path or "Untitled document"
+
+
+def _doc(doc: DocumentRef) -> str:
+    sha = c.short_sha(doc.sha256)
+    return f"{md(_title(doc))} ({md(doc.path)}, {doc.pages} pages, sha256 {sha})"
+
+
+def _rating(side: ItemSide) -> str:
+    if side.status == "failed":
+        return c.FAILED_TEXT
+    return f"{c.RATING_WORDS.get(side.rating, side.rating.upper())} — {md(side.rating_label)}"
+
+
+def _pages(evidence: Sequence[Evidence]) -> str:
+    cites = list(dict.fromkeys(c.page_text(ev) for ev in evidence))
+    return "; ".join(md(x) for x in cites) or "no verified evidence"
+
+
+def _side(label: str, side: ItemSide) -> list[str]:
+    out = [f"**{label}:** {_rating(side)} · {md(side.finding)}"]
+    out += [f"> {md(ev.quote)}\n>\n> — {md(c.page_text(ev))} · verified" for ev in side.evidence]
+    return out
+
+
+def _kinds(items: Sequence[ExemplarItem] | Sequence[VersionItem]) -> list[tuple[str, list]]:
+    groups = [(kind, [i for i in items if i.kind == kind]) for kind in c.KIND_HEADINGS]
+    return [(kind, rows) for kind, rows in groups if rows]
+
+
+# ---------------------------------------------------------------- exemplar mode
+
+
+def _exemplar_parts(comp: ExemplarComparison) -> list[str]:
+    parts = [f"# {TITLES['exemplars']}", f"> **{BANNER}**",
+             "\n".join([f"- Document: {_doc(comp.document)}",
+                        f"- Sector (guessed): {md(comp.sector)} ({md(comp.sector_basis)})",
+                        f"- Model: {md(comp.model.id)} ({md(comp.model.backend)})",
+                        f"- Corpus: {md(comp.corpus_version)}",
+                        f"- Date: {md(c.format_date(comp.created_at))}"]),
+             "## Exemplars", _sources(comp.exemplars), "## Summary"]
+    head = ["Item", "Your strategy", *(md(s.title) for s in comp.exemplars)]
+    for kind, items in _kinds(comp.items):
+        parts += [f"### {c.KIND_HEADINGS[kind]}", _table(head, (_summary_row(i) for i in items))]
+    parts.append("## Item by item")
+    for kind, items in _kinds(comp.items):
+        parts.append(f"### {c.KIND_HEADINGS[kind]}")
+        parts += [_exemplar_item(item, comp.exemplars) for item in items]
+    return parts
+
+
+def _sources(sources: Sequence[ExemplarSource]) -> str:
+    if not sources:
+        return "No exemplar sources were found in the corpus."
+    lines = []
+    for s in sources:
+        url = c.safe_url(s.url)
+        name = f"[{md(s.title)}]({url})" if url else md(s.title)
+        lines.append(f"- {name} — {md(s.organisation)}; {md(s.sector)}; notes on "
+                     f"{s.items_with_notes} item(s). Why: {md(s.reason)}")
+    return "\n".join(lines)
+
+
+def _stance(cell: ExemplarCell) -> str:
+    return cell.notes[0].stance.capitalize() if cell.notes else "No note"
+
+
+def _summary_row(item: ExemplarItem) -> list[str]:
+    user = f"{_rating(item.user)} ({md(_pages(item.user.evidence))})"
+    return [md(item.title), user, *(_stance(cell) for cell in item.exemplars)]
+
+
+def _exemplar_item(item: ExemplarItem, sources: Sequence[ExemplarSource]) -> str:
+    titles = {s.source_id: s.title for s in sources}
+    out = [f"#### {md(item.title)}", *_side("Your strategy", item.user)]
+    for cell in item.exemplars:
+        out.append(f"**{md(titles.get(cell.source_id, cell.source_id))}** ({_stance(cell)}): "
+                   f"{md(cell.contrast)}")
+        for note in cell.notes:
+            basis = "; based on a secondary description" if note.secondary else ""
+            out.append(f"> {md(note.text)}\n>\n> — {md(note.section or 'section not recorded')}"
+                       f"{basis}")
+        out += [f"> {md(p.passage)}\n>\n> — {md(p.page or 'passage')}" for p in cell.passages]
+    return "\n\n".join(out)
+
+
+# ---------------------------------------------------------------- version mode
+
+
+def _version_parts(comp: VersionComparison) -> list[str]:
+    parts = [f"# {TITLES['versions']}", f"> **{BANNER}**",
+             "\n".join([f"- Old version: {_doc(comp.old)}", f"- New version: {_doc(comp.new)}",
+                        f"- Model: {md(comp.model.id)} ({md(comp.model.backend)})",
+                        f"- Date: {md(c.format_date(comp.created_at))}"]),
+             "## Summary", f"{len(comp.items)} items: {status_summary(comp.counts)}."]
+    head = ["Item", "Then", "Now", "Status", "Evidence"]
+    for kind, items in _kinds(comp.items):
+        parts += [f"### {c.KIND_HEADINGS[kind]}", _table(head, (_version_row(i) for i in items))]
+    parts.append("## Item by item")
+    for kind, items in _kinds(comp.items):
+        parts.append(f"### {c.KIND_HEADINGS[kind]}")
+        parts += [_version_item(item) for item in items]
+    return parts
+
+
+def _version_row(item: VersionItem) -> list[str]:
+    appeared = sum(ch.change == "appeared" for ch in item.evidence)
+    gone = sum(ch.change == "disappeared" for ch in item.evidence)
+    return [md(item.title), _rating(item.old), _rating(item.new), STATUS_TEXT[item.status],
+            f"+{appeared} / −{gone}"]
+
+
+def _where(ref: PageRef | None, side: str) -> str:
+    return f"{side} p. {md(ref.page_label)}" if ref else f"not in the {side} version"
+
+
+def _change(ch: EvidenceChange) -> str:
+    head = {"appeared": "Now cited", "disappeared": "No longer cited", "kept": "Cited in both"}
+    where = f"{_where(ch.old_page, 'old')} · {_where(ch.new_page, 'new')}"
+    return f"> {md(ch.quote)}\n>\n> — {head[ch.change]} · {where}"
+
+
+def _version_item(item: VersionItem) -> str:
+    out = [f"#### {md(item.title)}", f"**Status:** {STATUS_TEXT[item.status]}",
+           *_side("Then", item.old), *_side("Now", item.new)]
+    if item.evidence:
+        out += ["**Evidence changes**", *(_change(ch) for ch in item.evidence)]
+    return "\n\n".join(out)
+
