@@ -27,7 +27,9 @@ def chunk_id(index: int, page_start: int, page_end: int) -> str:
     return f"c{index:03d}-{pages}"
 
 
-def chunk_pages(pages: list[Page], size: int = CHUNK_SIZE, overlap: int = CHUNK_OVERLAP) -> list[Chunk]:
+def chunk_pages(
+    pages: list[Page], size: int = CHUNK_SIZE, overlap: int = CHUNK_OVERLAP
+) -> list[Chunk]:
     text = PAGE_SEPARATOR.join(p.text for p in pages)
     splitter = RecursiveCharacterTextSplitter(
         chunk_size=size,

@@ -228,16 +228,19 @@ def guess_sector(document: Document) -> tuple[str, str]:
     """health (NHS/trust/patients), local (council/residents/borough) or central; and why."""
     text = f"{document.title}\n{document.text}"
     counts = {sector: len(pattern.findall(text)) for sector, pattern in SECTOR_TERMS.items()}
-    basis = (f"{counts['health']} health terms (NHS, trust, patients, ...), "
-             f"{counts['local']} local terms (council, residents, borough, ...)")
+    basis = (
+        f"{counts['health']} health terms (NHS, trust, patients, ...), "
+        f"{counts['local']} local terms (council, residents, borough, ...)"
+    )
     best = max(counts, key=lambda s: (counts[s], s == "health"))
     if counts[best] < MIN_SECTOR_TERMS:
         return "central", basis
     return best, basis
 
 
-def _stored(store: Store, name: str, where: dict[str, Any] | None = None
-            ) -> tuple[list[dict[str, Any]], np.ndarray]:
+def _stored(
+    store: Store, name: str, where: dict[str, Any] | None = None
+) -> tuple[list[dict[str, Any]], np.ndarray]:
     """Metadata and stored vectors of a collection (no re-embedding)."""
     if not store.exists(name):
         return [], np.zeros((0, 0))
@@ -267,6 +270,8 @@ def document_vector(store: Store, document: Document) -> np.ndarray | None:
 def source_vectors(store: Store) -> dict[str, np.ndarray]:
     """Each source's mean note vector; sources without notes use their passages."""
     metas, vectors = _stored(store, EXEMPLARS)
+    if len(vectors) != len(metas):
+        return {}
     groups: dict[tuple[str, bool], list[int]] = {}
     for i, meta in enumerate(metas):
         key = (str(meta.get("source_id", "")), meta.get("kind") == "note")
@@ -290,9 +295,12 @@ def notes_by_item(store: Store, source_ids: Sequence[str]) -> NoteIndex:
     out: NoteIndex = {}
     for hit in sorted(store.get(EXEMPLARS, where=where), key=lambda h: h.id):
         meta = hit.metadata
-        note = ExemplarNote(text=hit.text, section=str(meta.get("section") or ""),
-                            stance=str(meta.get("stance") or "exemplary"),
-                            secondary=bool(meta.get("secondary")))
+        note = ExemplarNote(
+            text=hit.text,
+            section=str(meta.get("section") or ""),
+            stance=str(meta.get("stance") or "exemplary"),
+            secondary=bool(meta.get("secondary")),
+        )
         out.setdefault((str(meta.get("source_id")), str(meta.get("item_id"))), []).append(note)
     return out
 
@@ -303,9 +311,11 @@ def _with_passages(store: Store, source_ids: Sequence[str]) -> set[str]:
         return set()
     collection = store.client.get_collection(EXEMPLARS)
     return {
-        sid for sid in source_ids
-        if collection.get(where={"$and": [{"kind": "passage"}, {"source_id": sid}]},
-                          limit=1, include=[])["ids"]
+        sid
+        for sid in source_ids
+        if collection.get(
+            where={"$and": [{"kind": "passage"}, {"source_id": sid}]}, limit=1, include=[]
+        )["ids"]
     }
 
 
@@ -322,12 +332,24 @@ def _similarity_text(similarity: float | None, rank: int) -> str:
     return f"{_ordinal(rank)} by similarity {similarity:.2f}"
 
 
-def _exemplar_source(source: Source, chosen_by: Literal["user", "auto"], reason: str,
-                     similarity: float | None, covered: int) -> ExemplarSource:
+def _exemplar_source(
+    source: Source,
+    chosen_by: Literal["user", "auto"],
+    reason: str,
+    similarity: float | None,
+    covered: int,
+) -> ExemplarSource:
     return ExemplarSource(
-        source_id=source.id, title=source.title, organisation=source.organisation,
-        url=source.url, sector=source.sector, year=source.year, chosen_by=chosen_by,
-        reason=reason, similarity=similarity, items_with_notes=covered,
+        source_id=source.id,
+        title=source.title,
+        organisation=source.organisation,
+        url=source.url,
+        sector=source.sector,
+        year=source.year,
+        chosen_by=chosen_by,
+        reason=reason,
+        similarity=similarity,
+        items_with_notes=covered,
     )
 
 
@@ -342,12 +364,12 @@ def _coverage(store: Store, source_ids: Sequence[str]) -> Counter[str]:
     return Counter(sid for sid, _ in notes_by_item(store, source_ids))
 
 
-def choose_exemplars(document: Document, manifest: Manifest, store: Store, sector: str,
-                     limit: int = AUTO_LIMIT) -> list[ExemplarSource]:
+def choose_exemplars(
+    document: Document, manifest: Manifest, store: Store, sector: str, limit: int = AUTO_LIMIT
+) -> list[ExemplarSource]:
     """Up to ``limit`` sources: same sector first, then by embedding similarity; with reasons."""
     sims = _similarities(store, document)
-    indexed = set(source_vectors(store)) if sims else {s.id for s in manifest.sources}
-    candidates = [s for s in manifest.sources if s.id in indexed]
+    candidates = [s for s in manifest.sources if not sims or s.id in sims]  # indexed sources
     ranked = sorted(candidates, key=lambda s: (s.sector != sector, -sims.get(s.id, 0.0), s.id))
     picked = ranked[:limit]
     same_total = sum(s.sector == sector for s in candidates)
@@ -359,10 +381,14 @@ def choose_exemplars(document: Document, manifest: Manifest, store: Store, secto
             reason = f"same sector ({sector}); {_similarity_text(sims.get(source.id), same_rank)}"
         else:
             other_rank += 1
-            reason = (f"other sector ({source.sector}), as the corpus has only {same_total} "
-                      f"{sector} source(s); {_similarity_text(sims.get(source.id), other_rank)}")
-        out.append(_exemplar_source(source, "auto", reason, sims.get(source.id),
-                                    coverage[source.id]))
+            have = f"only {same_total}" if same_total else "no"
+            reason = (
+                f"other sector ({source.sector}), as the corpus has {have} {sector} "
+                f"source(s); {_similarity_text(sims.get(source.id), other_rank)}"
+            )
+        out.append(
+            _exemplar_source(source, "auto", reason, sims.get(source.id), coverage[source.id])
+        )
     return out
 
 
@@ -371,8 +397,9 @@ def named_exemplars(source_ids: Sequence[str], manifest: Manifest) -> list[Sourc
     return [manifest.source(sid) for sid in dict.fromkeys(source_ids)]
 
 
-def _user_exemplars(sources: Sequence[Source], document: Document, store: Store,
-                    sector: str) -> list[ExemplarSource]:
+def _user_exemplars(
+    sources: Sequence[Source], document: Document, store: Store, sector: str
+) -> list[ExemplarSource]:
     sims = _similarities(store, document)
     coverage = _coverage(store, [s.id for s in sources])
     out = []
@@ -418,8 +445,12 @@ def first_sentence(note: str) -> str:
     return (match.group(1) if match else text).strip()
 
 
-def contrast_sentence(user: ItemSide, source: ExemplarSource, note: ExemplarNote | None,
-                      passages: Sequence[ExemplarRef] = ()) -> str:
+def contrast_sentence(
+    user: ItemSide,
+    source: ExemplarSource,
+    note: ExemplarNote | None,
+    passages: Sequence[ExemplarRef] = (),
+) -> str:
     """One deterministic sentence citing both sides: the exemplar's title and section, and the
     page of the user's best evidence (or "no evidence found")."""
     rated = f"rated “{user.rating_label}”, {user_cite(user)}"
@@ -429,10 +460,14 @@ def contrast_sentence(user: ItemSide, source: ExemplarSource, note: ExemplarNote
         if passages:
             where = ", ".join(x for x in (source.title, passages[0].page) if x)
             snippet = clip(passages[0].passage, 140)
-            return (f"{where}: no note on this item, but its closest passage reads “{snippet}”; "
-                    f"your strategy is {rated}.")
-        return (f"{source.title} has no corpus note on this item, so there is nothing to set "
-                f"beside your strategy ({rated}).")
+            return (
+                f"{where}: no note on this item, but its closest passage reads “{snippet}”; "
+                f"your strategy is {rated}."
+            )
+        return (
+            f"{source.title} has no corpus note on this item, so there is nothing to set "
+            f"beside your strategy ({rated})."
+        )
     where = f"{source.title}, {note.section}" if note.section else source.title
     claim = clip(first_sentence(note.text), CLAIM_CHARS).rstrip(".")
     phrases = _CAUTIONARY if note.stance == "cautionary" else _EXEMPLARY
@@ -442,26 +477,40 @@ def contrast_sentence(user: ItemSide, source: ExemplarSource, note: ExemplarNote
 # ---------------------------------------------------------------- exemplar mode
 
 
-def _passages(item: RubricItem, store: Store, settings: RetrievalSettings,
-              source_id: str) -> list[ExemplarRef]:
+def _passages(
+    item: RubricItem, store: Store, settings: RetrievalSettings, source_id: str
+) -> list[ExemplarRef]:
     found = retrieve_exemplars(item, store, settings, [source_id])
     return [ref for ref in found if ref.kind == "passage"]
 
 
-def exemplar_item(result: ItemResult, item: RubricItem, sources: Sequence[ExemplarSource],
-                  notes: NoteIndex, searchable: set[str],
-                  store: Store, settings: RetrievalSettings) -> ExemplarItem:
+def exemplar_item(
+    result: ItemResult,
+    item: RubricItem,
+    sources: Sequence[ExemplarSource],
+    notes: NoteIndex,
+    searchable: set[str],
+    store: Store,
+    settings: RetrievalSettings,
+) -> ExemplarItem:
     user = item_side(result)
     cells = []
     for source in sources:
         found = notes.get((source.source_id, item.id), [])
-        passages = (_passages(item, store, settings, source.source_id)
-                    if source.source_id in searchable else [])
+        passages = (
+            _passages(item, store, settings, source.source_id)
+            if source.source_id in searchable
+            else []
+        )
         contrast = contrast_sentence(user, source, found[0] if found else None, passages)
-        cells.append(ExemplarCell(source_id=source.source_id, notes=found, passages=passages,
-                                  contrast=contrast))
-    return ExemplarItem(id=result.id, kind=result.kind, title=result.title, user=user,
-                        exemplars=cells)
+        cells.append(
+            ExemplarCell(
+                source_id=source.source_id, notes=found, passages=passages, contrast=contrast
+            )
+        )
+    return ExemplarItem(
+        id=result.id, kind=result.kind, title=result.title, user=user, exemplars=cells
+    )
 
 
 def compare_with_exemplars(
@@ -483,18 +532,29 @@ def compare_with_exemplars(
     review = review_document(Path(path), model, options, progress, store)
     document = _load_document(Path(path), review, options, store)
     sector, basis = guess_sector(document)
-    sources = (_user_exemplars(named, document, store, sector) if named
-               else choose_exemplars(document, manifest, store, sector))
+    sources = (
+        _user_exemplars(named, document, store, sector)
+        if named
+        else choose_exemplars(document, manifest, store, sector)
+    )
     ids = [s.source_id for s in sources]
     notes, searchable = notes_by_item(store, ids), _with_passages(store, ids)
     rubric = load_rubric()
-    items = [exemplar_item(r, rubric.item(r.id), sources, notes, searchable, store,
-                           options.settings) for r in review.items]
+    items = [
+        exemplar_item(r, rubric.item(r.id), sources, notes, searchable, store, options.settings)
+        for r in review.items
+    ]
     return ExemplarComparison(
-        tool_version=__version__, created_at=_now(), document=review.document,
-        model=review.model, rubric_version=review.rubric_version,
-        corpus_version=review.corpus_version, sector=sector, sector_basis=basis,
-        exemplars=sources, items=items,
+        tool_version=__version__,
+        created_at=_now(),
+        document=review.document,
+        model=review.model,
+        rubric_version=review.rubric_version,
+        corpus_version=review.corpus_version,
+        sector=sector,
+        sector_basis=basis,
+        exemplars=sources,
+        items=items,
     )
 
 
@@ -541,33 +601,51 @@ def _keyed(evidence: Sequence[Evidence]) -> dict[str, Evidence]:
     return out
 
 
-def evidence_changes(old: Sequence[Evidence], new: Sequence[Evidence], old_doc: Document,
-                     new_doc: Document) -> list[EvidenceChange]:
+def evidence_changes(
+    old: Sequence[Evidence], new: Sequence[Evidence], old_doc: Document, new_doc: Document
+) -> list[EvidenceChange]:
     """Quotes cited only now, only before, or in both, with their pages in both versions."""
     before, after = _keyed(old), _keyed(new)
     appeared = [
-        EvidenceChange(change="appeared", quote=ev.quote,
-                       old_page=locate(old_doc, ev.quote), new_page=_page_ref(ev))
-        for key, ev in after.items() if key not in before
+        EvidenceChange(
+            change="appeared",
+            quote=ev.quote,
+            old_page=locate(old_doc, ev.quote),
+            new_page=_page_ref(ev),
+        )
+        for key, ev in after.items()
+        if key not in before
     ]
     gone = [
-        EvidenceChange(change="disappeared", quote=ev.quote, old_page=_page_ref(ev),
-                       new_page=locate(new_doc, ev.quote))
-        for key, ev in before.items() if key not in after
+        EvidenceChange(
+            change="disappeared",
+            quote=ev.quote,
+            old_page=_page_ref(ev),
+            new_page=locate(new_doc, ev.quote),
+        )
+        for key, ev in before.items()
+        if key not in after
     ]
     kept = [
-        EvidenceChange(change="kept", quote=ev.quote, old_page=_page_ref(before[key]),
-                       new_page=_page_ref(ev))
-        for key, ev in after.items() if key in before
+        EvidenceChange(
+            change="kept", quote=ev.quote, old_page=_page_ref(before[key]), new_page=_page_ref(ev)
+        )
+        for key, ev in after.items()
+        if key in before
     ]
     return appeared + gone + kept
 
 
-def version_item(old: ItemResult, new: ItemResult, old_doc: Document,
-                 new_doc: Document) -> VersionItem:
+def version_item(
+    old: ItemResult, new: ItemResult, old_doc: Document, new_doc: Document
+) -> VersionItem:
     before, after = item_side(old), item_side(new)
     return VersionItem(
-        id=new.id, kind=new.kind, title=new.title, old=before, new=after,
+        id=new.id,
+        kind=new.kind,
+        title=new.title,
+        old=before,
+        new=after,
         status=change_status(before.rating, after.rating),
         evidence=evidence_changes(before.evidence, after.evidence, old_doc, new_doc),
     )
@@ -595,18 +673,26 @@ def compare_versions(
     old_doc, _ = ingest(Path(old), options.password, store)
     new_doc, _ = ingest(Path(new), options.password, store)
     if old_doc.sha256 == new_doc.sha256:
-        raise InputError(f"{old} and {new} are the same document "
-                         f"(sha256 {old_doc.sha256[:12]}): compare two different versions")
+        raise InputError(
+            f"{old} and {new} are the same document "
+            f"(sha256 {old_doc.sha256[:12]}): compare two different versions"
+        )
     before = review_document(Path(old), model, options, progress, store)
     after = review_document(Path(new), model, options, progress, store)
     old_items = {r.id: r for r in before.items}
-    items = [version_item(old_items[r.id], r, old_doc, new_doc)
-             for r in after.items if r.id in old_items]
+    items = [
+        version_item(old_items[r.id], r, old_doc, new_doc) for r in after.items if r.id in old_items
+    ]
     counts = Counter(i.status for i in items)
     return VersionComparison(
-        tool_version=__version__, created_at=_now(), old=before.document, new=after.document,
-        model=after.model, rubric_version=after.rubric_version,
-        corpus_version=after.corpus_version, counts={s: counts[s] for s in STATUSES},
+        tool_version=__version__,
+        created_at=_now(),
+        old=before.document,
+        new=after.document,
+        model=after.model,
+        rubric_version=after.rubric_version,
+        corpus_version=after.corpus_version,
+        counts={s: counts[s] for s in STATUSES},
         items=items,
     )
 
@@ -614,17 +700,25 @@ def compare_versions(
 # ---------------------------------------------------------------- dispatch and output
 
 
-def run_compare(files: Sequence[Path], out_dir: Path, model: ModelAPI | None,
-                source_ids: Sequence[str] | None = None, options: ReviewOptions | None = None,
-                progress: Progress | None = None) -> tuple[Comparison, dict[str, Path]]:
+def run_compare(
+    files: Sequence[Path],
+    out_dir: Path,
+    model: ModelAPI | None,
+    source_ids: Sequence[str] | None = None,
+    options: ReviewOptions | None = None,
+    progress: Progress | None = None,
+) -> tuple[Comparison, dict[str, Path]]:
     """One file: compare with exemplars. Two files and no source ids: compare versions.
     Writes compare.json, compare.md and compare.html only when the comparison succeeded."""
     if len(files) == 2 and source_ids:
-        raise InputError("--with compares one document with exemplars: give one file, "
-                         "or two files (OLD NEW) without --with")
+        raise InputError(
+            "--with compares one document with exemplars: give one file, "
+            "or two files (OLD NEW) without --with"
+        )
     if len(files) not in (1, 2):
-        raise InputError(f"give one file (compare with exemplars) or two files (OLD NEW), "
-                         f"not {len(files)}")
+        raise InputError(
+            f"give one file (compare with exemplars) or two files (OLD NEW), not {len(files)}"
+        )
     comparison: Comparison
     if len(files) == 1:
         comparison = compare_with_exemplars(files[0], model, source_ids, options, progress)
@@ -639,8 +733,11 @@ def render_comparison(comparison: Comparison) -> dict[str, str]:
     from .report.compare_md import render_compare_markdown
 
     dump = json.dumps(comparison.model_dump(mode="json"), indent=2, ensure_ascii=False)
-    return {"json": dump + "\n", "md": render_compare_markdown(comparison),
-            "html": render_compare_html(comparison)}
+    return {
+        "json": dump + "\n",
+        "md": render_compare_markdown(comparison),
+        "html": render_compare_html(comparison),
+    }
 
 
 def write_comparison(comparison: Comparison, out_dir: Path) -> dict[str, Path]:

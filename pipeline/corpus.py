@@ -75,7 +75,8 @@ def load_manifest(path: Path | None = None) -> Manifest:
         raise InputError(f"corpus manifest not found: {path}") from exc
     except ValueError as exc:
         raise InputError(f"corpus manifest {path} is invalid: {str(exc).splitlines()[0]}") from exc
-    manifest.sources.extend(_user_sources())
+    known = {s.id for s in manifest.sources}
+    manifest.sources.extend(s for s in _user_sources() + _fetched_sources() if s.id not in known)
     return manifest
 
 
@@ -195,7 +196,9 @@ def _document_rows(manifest: Manifest) -> list[tuple[str, str, dict[str, Any]]]:
     return rows
 
 
-def build(manifest_path: Path | None = None, rebuild: bool = False, store: Store | None = None) -> dict[str, Any]:
+def build(
+    manifest_path: Path | None = None, rebuild: bool = False, store: Store | None = None
+) -> dict[str, Any]:
     """(Re)index the corpus. A no-op when nothing changed, unless rebuild."""
     manifest = load_manifest(manifest_path)
     store = store or Store()
@@ -240,7 +243,9 @@ def hit_to_dict(hit: Hit) -> dict[str, Any]:
     }
 
 
-def search(query: str, k: int = 5, store: Store | None = None, where: dict | None = None) -> list[dict[str, Any]]:
+def search(
+    query: str, k: int = 5, store: Store | None = None, where: dict | None = None
+) -> list[dict[str, Any]]:
     if not query.strip():
         raise InputError("the search query is empty")
     store = store or Store()
@@ -262,18 +267,38 @@ def _user_sources() -> list[Source]:
     return [Source.model_validate(s) for s in json.loads(path.read_text(encoding="utf-8"))]
 
 
+def _fetched_sources() -> list[Source]:
+    """Sources fetched from another manifest keep their metadata beside their files."""
+    found = []
+    for path in sorted(fetched_dir().glob("*/source.json")):
+        found.append(Source.model_validate_json(path.read_text(encoding="utf-8")))
+    return found
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "source"
 
 
-def add(paths: list[Path], title: str, organisation: str, year: int | None, url: str,
-        sector: str = "central", source_id: str | None = None) -> Source:
+def add(
+    paths: list[Path],
+    title: str,
+    organisation: str,
+    year: int | None,
+    url: str,
+    sector: str = "central",
+    source_id: str | None = None,
+) -> Source:
     """Add the user's own exemplar documents: each file is read first, so nothing is half-added."""
     documents = [read_document(Path(p)) for p in paths]  # raises InputError before any change
     source = Source(
         id=source_id or f"user-{_slug(organisation)}-{_slug(title)}",
-        title=title, organisation=organisation, sector=sector, year=year, url=url,
-        text_basis="full_text", origin="user",
+        title=title,
+        organisation=organisation,
+        sector=sector,
+        year=year,
+        url=url,
+        text_basis="full_text",
+        origin="user",
     )
     folder = user_corpus_dir() / source.id
     folder.mkdir(parents=True, exist_ok=True)
@@ -281,7 +306,9 @@ def add(paths: list[Path], title: str, organisation: str, year: int | None, url:
         target = folder / f"{document.sha256[:12]}{Path(document.path).suffix.lower()}"
         shutil.copyfile(document.path, target)
     others = [s for s in _user_sources() if s.id != source.id]
-    atomic_write_text(_user_registry(), json.dumps([s.model_dump() for s in [*others, source]], indent=2))
+    atomic_write_text(
+        _user_registry(), json.dumps([s.model_dump() for s in [*others, source]], indent=2)
+    )
     build()
     return source
 
@@ -308,8 +335,12 @@ def _filename(url: str, index: int) -> str:
     return f"{index:02d}-{_slug(Path(name).stem)}{Path(name).suffix.lower()}"
 
 
-def fetch(manifest_path: Path | None = None, only: list[str] | None = None, timeout: float = 30.0,
-          progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+def fetch(
+    manifest_path: Path | None = None,
+    only: list[str] | None = None,
+    timeout: float = 30.0,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
     """Download the manifest's public documents into the home directory, with checksums."""
     manifest = load_manifest(manifest_path)
     chosen = [manifest.source(s) for s in only] if only else manifest.sources
@@ -328,6 +359,7 @@ def fetch(manifest_path: Path | None = None, only: list[str] | None = None, time
                 failed.append({"source_id": source.id, "url": url, "error": str(exc)[:200]})
                 continue
             checksums[f"{source.id}/{target.name}"] = {"url": url, "sha256": sha}
+            atomic_write_text(target.parent / "source.json", source.model_dump_json())
             fetched.append({"source_id": source.id, "url": url, "path": str(target), "sha256": sha})
     atomic_write_text(checksums_path, json.dumps(checksums, indent=2, sort_keys=True))
     if fetched:

@@ -80,7 +80,9 @@ def _check_path(path: Path) -> Path:
     if size == 0:
         raise InputError(f"{path}: the file is empty")
     if size > MAX_FILE_BYTES:
-        raise InputError(f"{path}: {size / 1e6:.0f} MB is larger than the {MAX_FILE_BYTES >> 20} MiB limit")
+        raise InputError(
+            f"{path}: {size / 1e6:.0f} MB is larger than the {MAX_FILE_BYTES >> 20} MiB limit"
+        )
     return path.resolve()
 
 
@@ -159,7 +161,9 @@ def _decrypt(reader: object, path: Path, password: str | None) -> None:
     try:
         ok = reader.decrypt(password or "")  # type: ignore[attr-defined]
     except DependencyError as exc:
-        raise InputError(f"{path.name}: encrypted with AES; install `cryptography` to open it") from exc
+        raise InputError(
+            f"{path.name}: encrypted with AES; install `cryptography` to open it"
+        ) from exc
     if not ok:
         if password:
             raise InputError(f"{path.name}: encrypted, and the password given is wrong")
@@ -222,8 +226,15 @@ def _read_html(path: Path, password: str | None = None) -> RawPages:
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
     body = soup.body or soup
     blocks: list[tuple[bool, str]] = []
-    for element in body.find_all(["h1", "h2", "h3", "h4", "p", "li", "td", "th", "blockquote", "pre"]):
-        if element.find(["p", "li"]) is not None and element.name in {"li", "td", "th", "blockquote"}:
+    for element in body.find_all(
+        ["h1", "h2", "h3", "h4", "p", "li", "td", "th", "blockquote", "pre"]
+    ):
+        if element.find(["p", "li"]) is not None and element.name in {
+            "li",
+            "td",
+            "th",
+            "blockquote",
+        }:
             continue
         blocks.append((element.name in {"h1", "h2"}, element.get_text(" ", strip=True)))
     if not blocks:

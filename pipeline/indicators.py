@@ -49,8 +49,8 @@ def _terms(*patterns: str) -> re.Pattern[str]:
 # Time horizon
 _RANGE = re.compile(
     rf"(?<![\d£$/.,])(?P<a>{_YEAR})(?:{_FISCAL})?"
-    r"(?:\s*[-–—]\s*|\s+(?:to|until|till|through)\s+)"
-    rf"(?P<b>{_YEAR}|\d{{2}})(?P<bf>{_FISCAL})?(?![\d%])",
+    rf"(?:\s*[-–—]\s*|\s+(?:to|until|till|through)\s+(?:{_MONTH}\s+)?)"
+    rf"(?P<b>{_YEAR}|\d{{2}}(?!\w))(?P<bf>{_FISCAL})?(?![\d%])",
     re.I,
 )
 _BETWEEN = re.compile(
@@ -248,6 +248,14 @@ _LEADERSHIP = _terms(
     r"chief\s+operating\s+officer",
     r"senior\s+responsible\s+owner(?:\s*\((?-i:SRO)\))?",
     r"(?-i:SRO)",
+    r"permanent\s+secretary",
+    r"directors?\s+general",
+    r"(?:executive|management)\s+committee",
+    r"(?:departmental|management)\s+board",
+    r"ministers?",
+    r"(?-i:Cabinet)",
+    r"elected\s+members",
+    r"councillors?",
 )
 _IT = _terms(
     r"chief\s+information\s+officer(?:\s*\((?-i:CIO)\))?",
@@ -272,6 +280,9 @@ _OWN_PLANS = _terms(
     r"annual\s+plan",
     r"people\s+plan",
     r"estates\s+strategy",
+    r"outcome\s+delivery\s+plan",
+    r"(?:single\s+)?departmental\s+plan",
+    r"medium[-\s]term\s+financial\s+(?:plan|strategy)",
 )
 _SYSTEM = _terms(
     r"integrated\s+care\s+systems?(?:\s*\((?-i:ICSs?)\))?",
@@ -303,6 +314,7 @@ _NO_BREAK_AFTER = re.compile(
 _HEADING_MAX_WORDS = 8
 _BULLET = "•▪◦●*–-"
 _NUMBERED_BULLET = re.compile(rf"^[{_BULLET}]\s*\d")
+_LIST_ITEM = re.compile(rf"^(?:[{_BULLET}]|\(?(?:\d{{1,2}}|[a-z])[.)])\s")
 _WHITESPACE = re.compile(r"\s")
 _VOWEL_GROUPS = re.compile(r"[aeiouy]+")
 
@@ -363,6 +375,39 @@ def is_heading(sentence: Sentence) -> bool:
 def _prose(sents: Iterable[Sentence]) -> list[Sentence]:
     """Sentences less headings, so "What we have delivered" in the contents is not counted."""
     return [s for s in sents if not is_heading(s)]
+
+
+def is_list_item(sentence: Sentence) -> bool:
+    return bool(_LIST_ITEM.match(sentence.flat))
+
+
+def _items_after(sents: Sequence[Sentence], i: int) -> list[int]:
+    """Indexes of the list items straight after sentence ``i``."""
+    j = i + 1
+    while j < len(sents) and is_list_item(sents[j]) and not is_heading(sents[j]):
+        j += 1
+    return list(range(i + 1, j))
+
+
+def _statements(sents: Sequence[Sentence], pattern: re.Pattern[str]) -> list[Hit]:
+    """Sentences matching ``pattern``; a matching heading or lead-in ending in a colon
+    ("Since 2021 we have delivered:") stands for the list items under it instead."""
+    hits: list[Hit] = []
+    used: set[int] = set()
+    for i, s in enumerate(sents):
+        m = pattern.search(s.flat)
+        if m is None or i in used:
+            continue
+        lead = is_heading(s) or s.flat.rstrip().endswith(":")
+        items = _items_after(sents, i) if lead else []
+        for j in items:
+            if j not in used:
+                used.add(j)
+                hits.append(Hit(sents[j], 0, len(sents[j].flat)))
+        if not items and not is_heading(s):
+            used.add(i)
+            hits.append(Hit(s, m.start(), m.end()))
+    return hits
 
 
 def _first_hits(sents: Iterable[Sentence], pattern: re.Pattern[str]) -> list[Hit]:
@@ -639,7 +684,7 @@ def _sentence_count(
     found: str,
     none: str,
 ) -> Indicator:
-    hits = _first_hits(_prose(sents), pattern)
+    hits = _statements(sents, pattern)
     summary = found.format(n=_plural(len(hits), "statement")) if hits else none
     return Indicator(
         id=ids[0],

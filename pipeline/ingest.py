@@ -22,7 +22,9 @@ def load_saved(sha256: str) -> Document | None:
     return Document.model_validate_json(path.read_text(encoding="utf-8"))
 
 
-def ingest(path: Path, password: str | None = None, store: Store | None = None) -> tuple[Document, bool]:
+def ingest(
+    path: Path, password: str | None = None, store: Store | None = None
+) -> tuple[Document, bool]:
     """Parse, chunk, embed and keep a document. Returns (document, was_already_ingested).
 
     The parsed JSON is written last, so an interrupted ingest leaves nothing that looks complete.
@@ -32,9 +34,9 @@ def ingest(path: Path, password: str | None = None, store: Store | None = None) 
     sha = sha256_file(path)
     name = document_collection(sha)
     saved = load_saved(sha)
-    if saved is not None and store.embedding_model(name) == store.embedder.name:
-        if store.count(name) == len(saved.chunks):
-            return saved, True
+    current = saved is not None and store.embedding_model(name) == store.embedder.name
+    if saved is not None and current and store.count(name) == len(saved.chunks):
+        return saved, True
     document = read_document(path, password=password)
     store.drop(name)  # stale, partial or built with other embeddings
     store.add(

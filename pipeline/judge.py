@@ -12,18 +12,29 @@ from typing import Any
 
 from .models.base import JSONParseError, Message, ModelAPI, parse_json_object
 from .prompts import load_prompt
-from .quality import gate
-from .records import RATINGS, ExemplarRef, Indicator, ItemResult, ItemStats, Rating, rating_label
-from .records import Document
+from .quality import gate, looks_like_injection
+from .records import (
+    RATINGS,
+    Document,
+    ExemplarRef,
+    Indicator,
+    ItemResult,
+    ItemStats,
+    Rating,
+    rating_label,
+)
 from .retrieval import Retrieved
 from .rubric import Rubric, RubricItem
-from .rules import RuleJudgement
+from .rules import RuleJudgement, indicator_rating
 from .rules import judge as rules_judge
 from .verify import Citation, verify_citations
 
-MAX_PASSAGE_CHARS = 900
-KIND_NAMES = {"good_sign": "sign of a good strategy", "warning_sign": "warning sign",
-              "board_question": "question for boards"}
+MAX_PASSAGE_CHARS = 700
+KIND_NAMES = {
+    "good_sign": "sign of a good strategy",
+    "warning_sign": "warning sign",
+    "board_question": "question for boards",
+}
 
 
 @dataclass
@@ -47,13 +58,16 @@ def response_schema(chunk_ids: list[str]) -> dict[str, Any]:
                 "maxItems": 3,
                 "items": {
                     "type": "object",
-                    "properties": {"chunk_id": chunk, "quote": {"type": "string", "maxLength": 300}},
+                    "properties": {
+                        "chunk_id": chunk,
+                        "quote": {"type": "string", "maxLength": 200},
+                    },
                     "required": ["chunk_id", "quote"],
                 },
             },
-            "finding": {"type": "string", "maxLength": 600},
+            "finding": {"type": "string", "maxLength": 400},
             "rating": {"type": "string", "enum": list(RATINGS)},
-            "recommendation": {"type": "string", "maxLength": 300},
+            "recommendation": {"type": "string", "maxLength": 200},
         },
         "required": ["evidence", "finding", "rating", "recommendation"],
     }
@@ -68,11 +82,13 @@ def _indicator_lines(ctx: ItemContext) -> str:
 def _exemplar_lines(exemplars: list[ExemplarRef]) -> str:
     if not exemplars:
         return "- none found"
-    return "\n".join(f"- {e.organisation}, {e.title}: {e.passage[:400]}" for e in exemplars)
+    return "\n".join(f"- {e.organisation}, {e.title}: {e.passage[:250]}" for e in exemplars)
 
 
 def _passages(hits: list[Retrieved]) -> str:
-    return "\n\n".join(f"[{h.chunk.id}] {h.chunk.text[:MAX_PASSAGE_CHARS]}" for h in hits) or "(none)"
+    return (
+        "\n\n".join(f"[{h.chunk.id}] {h.chunk.text[:MAX_PASSAGE_CHARS]}" for h in hits) or "(none)"
+    )
 
 
 def build_messages(ctx: ItemContext) -> tuple[list[Message], str]:
@@ -93,8 +109,16 @@ def build_messages(ctx: ItemContext) -> tuple[list[Message], str]:
     }
     system = load_prompt("system.md").text
     user = load_prompt("item.md").render(**values)
-    own_words = "\n".join([system, load_prompt("item.md").text, values["item_description"],
-                           values["look_for"], guide, values["exemplars"]])
+    own_words = "\n".join(
+        [
+            system,
+            load_prompt("item.md").text,
+            values["item_description"],
+            values["look_for"],
+            guide,
+            values["exemplars"],
+        ]
+    )
     return [Message("system", system), Message("user", user)], own_words
 
 
@@ -103,42 +127,61 @@ def judge_with_model(ctx: ItemContext, model: ModelAPI) -> ItemResult:
     chunk_ids = [h.chunk.id for h in ctx.hits]
     baseline = rules_judge(ctx.item, ctx.document, ctx.indicators, ctx.hits)
     started = time.perf_counter()
-    generation = model.generate(messages, schema=response_schema(chunk_ids))
-    stats = ItemStats(structured_mode=generation.structured_mode,
-                      latency_s=round(time.perf_counter() - started, 3),
-                      prompt_tokens=generation.prompt_tokens,
-                      completion_tokens=generation.completion_tokens)
+    generation = model.generate(messages, schema=response_schema(chunk_ids), max_tokens=300)
+    stats = ItemStats(
+        structured_mode=generation.structured_mode,
+        latency_s=round(time.perf_counter() - started, 3),
+        prompt_tokens=generation.prompt_tokens,
+        completion_tokens=generation.completion_tokens,
+    )
     try:
         data = parse_json_object(generation.text)
     except JSONParseError:
         stats.parse_failures = 1
-        return _low_confidence(ctx, baseline, stats, ["invalid output (not JSON)"], generation.text, None)
+        return _low_confidence(
+            ctx, baseline, stats, ["invalid output (not JSON)"], generation.text, None
+        )
     if generation.structured_mode == "repair" or _needs_repair(generation.text):
         stats.structured_mode = "repair"
-    citations = [Citation(str(e.get("chunk_id", "")), str(e.get("quote", "")))
-                 for e in data.get("evidence") or [] if isinstance(e, dict)]
+    citations = [
+        Citation(str(e.get("chunk_id", "")), str(e.get("quote", "")))
+        for e in data.get("evidence") or []
+        if isinstance(e, dict)
+    ]
     checked = verify_citations(ctx.document, citations, set(chunk_ids))
     stats.quotes_proposed, stats.quotes_dropped = checked.proposed, checked.dropped
     stats.quotes_verified = len(checked.evidence)
     stats.invented_ids_stripped = len(checked.invented_ids)
     rating = str(data.get("rating", ""))
     finding = str(data.get("finding", "")).strip()
-    from .rules import indicator_rating
-
     flags = [] if rating in RATINGS else ["invalid rating"]
-    flags += gate(finding, rating, len(checked.evidence), own_words,
-                  indicator_rating(ctx.item, ctx.indicators))
+    recommendation = str(data.get("recommendation", "")).strip()
+    flags += gate(
+        finding,
+        rating,
+        len(checked.evidence),
+        own_words,
+        indicator_rating(ctx.item, ctx.indicators),
+        recommendation,
+    )
     if flags:
         return _low_confidence(ctx, baseline, stats, flags, finding, rating)
-    recommendation = str(data.get("recommendation", "")).strip()
     return ItemResult(
-        id=ctx.item.id, kind=ctx.item.kind, title=ctx.item.title,
+        id=ctx.item.id,
+        kind=ctx.item.kind,
+        title=ctx.item.title,
         rating=rating,  # type: ignore[arg-type]
         rating_label=rating_label(ctx.item.kind, rating),
-        summary=finding, confidence="model", model_rating=rating, model_summary=finding,
-        evidence=checked.evidence + [e for e in baseline.evidence if e.source == "indicator"],
+        summary=finding,
+        confidence="model",
+        model_rating=rating,
+        model_summary=finding,
+        evidence=[e for e in checked.evidence if not looks_like_injection(e.quote)]
+        + [e for e in baseline.evidence if e.source == "indicator"],
         exemplars=ctx.exemplars,
-        recommendations=[recommendation] if len(recommendation.split()) >= 4 else baseline.recommendations,
+        recommendations=[recommendation]
+        if len(recommendation.split()) >= 4
+        else baseline.recommendations,
         stats=stats,
     )
 
@@ -153,15 +196,29 @@ def _needs_repair(text: str) -> bool:
     return False
 
 
-def _low_confidence(ctx: ItemContext, baseline: RuleJudgement, stats: ItemStats, flags: list[str],
-                    model_text: str, model_rating: str | None) -> ItemResult:
+def _low_confidence(
+    ctx: ItemContext,
+    baseline: RuleJudgement,
+    stats: ItemStats,
+    flags: list[str],
+    model_text: str,
+    model_rating: str | None,
+) -> ItemResult:
     return ItemResult(
-        id=ctx.item.id, kind=ctx.item.kind, title=ctx.item.title,
-        rating=baseline.rating, rating_label=rating_label(ctx.item.kind, baseline.rating),
-        summary=baseline.summary, confidence="low", quality_flags=flags,
-        model_rating=model_rating, model_summary=model_text[:600] or None,
-        evidence=baseline.evidence, exemplars=ctx.exemplars,
-        recommendations=baseline.recommendations, stats=stats,
+        id=ctx.item.id,
+        kind=ctx.item.kind,
+        title=ctx.item.title,
+        rating=baseline.rating,
+        rating_label=rating_label(ctx.item.kind, baseline.rating),
+        summary=baseline.summary,
+        confidence="low",
+        quality_flags=flags,
+        model_rating=model_rating,
+        model_summary=model_text[:600] or None,
+        evidence=baseline.evidence,
+        exemplars=ctx.exemplars,
+        recommendations=baseline.recommendations,
+        stats=stats,
     )
 
 
@@ -170,9 +227,15 @@ def judge_with_rules(ctx: ItemContext) -> ItemResult:
     baseline = rules_judge(ctx.item, ctx.document, ctx.indicators, ctx.hits)
     rating: Rating = baseline.rating
     return ItemResult(
-        id=ctx.item.id, kind=ctx.item.kind, title=ctx.item.title,
-        rating=rating, rating_label=rating_label(ctx.item.kind, rating),
-        summary=baseline.summary, confidence="rules", evidence=baseline.evidence,
-        exemplars=ctx.exemplars, recommendations=baseline.recommendations,
+        id=ctx.item.id,
+        kind=ctx.item.kind,
+        title=ctx.item.title,
+        rating=rating,
+        rating_label=rating_label(ctx.item.kind, rating),
+        summary=baseline.summary,
+        confidence="rules",
+        evidence=baseline.evidence,
+        exemplars=ctx.exemplars,
+        recommendations=baseline.recommendations,
         stats=ItemStats(structured_mode="rules", latency_s=round(time.perf_counter() - started, 3)),
     )

@@ -52,8 +52,9 @@ def _line_key(line: str, marks: tuple[str, ...]) -> str:
     return key
 
 
-def strip_running_lines(pages: list[str], labels: list[str] | None = None, edge: int = 2,
-                        min_share: float = 0.5) -> list[str]:
+def strip_running_lines(
+    pages: list[str], labels: list[str] | None = None, edge: int = 2, min_share: float = 0.5
+) -> list[str]:
     """Drop header and footer lines that repeat (apart from page numbers) across pages."""
     if len(pages) < 3:
         return pages
@@ -73,6 +74,7 @@ def _drop_edges(text: str, running: set[str], edge: int, marks: tuple[str, ...])
     lines = text.split("\n")
     content = [i for i, ln in enumerate(lines) if ln.strip()]
     edges = set(content[:edge] + content[-edge:])
-    kept = [ln for i, ln in enumerate(lines)
-            if not (i in edges and _line_key(ln, marks) in running)]
+    kept = [
+        ln for i, ln in enumerate(lines) if not (i in edges and _line_key(ln, marks) in running)
+    ]
     return "\n".join(kept).strip()

@@ -16,8 +16,17 @@ _SLOT = re.compile(r"\{\{(\w+)\}\}")
 REQUIRED = {
     "system.md": frozenset(),
     "item.md": frozenset(
-        {"item_title", "item_kind", "item_description", "look_for", "rating_guide",
-         "indicators", "exemplars", "evidence", "chunk_ids"}
+        {
+            "item_title",
+            "item_kind",
+            "item_description",
+            "look_for",
+            "rating_guide",
+            "indicators",
+            "exemplars",
+            "evidence",
+            "chunk_ids",
+        }
     ),
 }
 
@@ -43,7 +52,9 @@ class Prompt:
         missing = self.slots - values.keys()
         extra = values.keys() - self.slots
         if missing or extra:
-            raise PromptError(f"prompt {self.name}: missing {sorted(missing)}, unexpected {sorted(extra)}")
+            raise PromptError(
+                f"prompt {self.name}: missing {sorted(missing)}, unexpected {sorted(extra)}"
+            )
         return _SLOT.sub(lambda m: values[m.group(1)], self.text)
 
 

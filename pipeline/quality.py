@@ -7,6 +7,17 @@ import re
 from .normalise import normalise_for_match
 
 _SCORE = {"red": 0, "amber": 1, "green": 2}
+_INJECTION = re.compile(
+    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|rules|prompt|guidance)\b"
+    r"|\b(rate|mark|score)\b.{0,30}\b(every|all|each)\b.{0,30}\b(item|items|criteria|green|strong)\b"
+    r"|\b(system prompt|you are now|as an ai)\b",
+    re.I | re.S,
+)
+
+
+def looks_like_injection(text: str) -> bool:
+    """Text that addresses the reviewing model instead of describing the strategy."""
+    return bool(_INJECTION.search(text))
 
 
 def _ngrams(text: str, n: int = 5) -> set[tuple[str, ...]]:
@@ -35,10 +46,18 @@ def contradicts(model_rating: str, indicator_rating: str | None) -> bool:
     return abs(_SCORE[model_rating] - _SCORE[indicator_rating]) == 2
 
 
-def gate(finding: str, rating: str, verified_quotes: int, instruction_text: str,
-         indicator_rating: str | None) -> list[str]:
+def gate(
+    finding: str,
+    rating: str,
+    verified_quotes: int,
+    instruction_text: str,
+    indicator_rating: str | None,
+    recommendation: str = "",
+) -> list[str]:
     """Reasons the model's judgement is not usable; empty when it passes."""
     flags = []
+    if looks_like_injection(finding) or looks_like_injection(recommendation):
+        flags.append("repeats an instruction found in the document")
     if is_fragment(finding):
         flags.append("empty or fragment")
     elif repeats_prompt(finding, instruction_text):

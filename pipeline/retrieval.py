@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from .records import Chunk, Document, ExemplarRef
@@ -15,8 +15,44 @@ from .store import EXEMPLARS, Hit, Store, document_collection
 RRF_K = 60
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _STOP = frozenset(
-    "a an and are as at be by for from has have how in is it its of on or our that the their "
-    "this to was we what which will with does do your you".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "how",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "our",
+        "that",
+        "the",
+        "their",
+        "this",
+        "to",
+        "was",
+        "we",
+        "what",
+        "which",
+        "will",
+        "with",
+        "does",
+        "do",
+        "your",
+        "you",
+    ]
 )
 
 
@@ -61,7 +97,12 @@ class BM25:
             for term in terms & doc.keys():
                 idf = math.log(1 + (n - self.df[term] + 0.5) / (self.df[term] + 0.5))
                 tf = doc[term]
-                score += idf * tf * (self.k1 + 1) / (tf + self.k1 * (1 - self.b + self.b * length / self.avg))
+                score += (
+                    idf
+                    * tf
+                    * (self.k1 + 1)
+                    / (tf + self.k1 * (1 - self.b + self.b * length / self.avg))
+                )
             out.append(score)
         return out
 
@@ -75,10 +116,12 @@ def retrieve_evidence(
 ) -> list[Retrieved]:
     """The top chunks of the document for an item, by dense + lexical rank fusion."""
     chunks = {c.id: c for c in document.chunks}
-    fused: dict[str, float] = Counter()
+    fused: defaultdict[str, float] = defaultdict(float)
     dense_rank: dict[str, int] = {}
     for query in item.queries:
-        for rank, hit in enumerate(store.search(document_collection(document.sha256), query, settings.k_dense)):
+        for rank, hit in enumerate(
+            store.search(document_collection(document.sha256), query, settings.k_dense)
+        ):
             fused[hit.id] += 1.0 / (RRF_K + rank)
             dense_rank.setdefault(hit.id, rank)
     lexical = BM25([c.text for c in document.chunks]).scores(_item_query(item))
@@ -130,7 +173,13 @@ def retrieve_exemplars(
     notes = store.get(EXEMPLARS, where={"item_id": item.id})
     if sources is not None:
         notes = [n for n in notes if n.metadata.get("source_id") in sources]
-    notes.sort(key=lambda h: (h.metadata.get("stance") != "exemplary", bool(h.metadata.get("secondary")), h.id))
+    notes.sort(
+        key=lambda h: (
+            h.metadata.get("stance") != "exemplary",
+            bool(h.metadata.get("secondary")),
+            h.id,
+        )
+    )
     picked = [_exemplar(h) for h in notes[: settings.k_exemplars]]
     where: dict = {"kind": "passage"}
     if sources is not None:

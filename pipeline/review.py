@@ -21,7 +21,14 @@ from .judge import ItemContext, judge_with_model, judge_with_rules
 from .models.base import ModelAPI
 from .prompts import prompt_hashes
 from .records import (
-    Document, DocumentRef, Indicator, ItemResult, ItemStats, ModelRef, Review, rating_label,
+    Document,
+    DocumentRef,
+    Indicator,
+    ItemResult,
+    ItemStats,
+    ModelRef,
+    Review,
+    rating_label,
 )
 from .report import write_reports
 from .retrieval import RetrievalSettings, retrieve_evidence, retrieve_exemplars
@@ -46,12 +53,21 @@ def model_ref(model: ModelAPI | None) -> ModelRef:
     return ModelRef(id=model.id, backend=model.backend)
 
 
-def cache_key(document: Document, item: RubricItem, model: ModelRef, options: ReviewOptions,
-              corpus_version: str) -> str:
+def cache_key(
+    document: Document,
+    item: RubricItem,
+    model: ModelRef,
+    options: ReviewOptions,
+    corpus_version: str,
+) -> str:
     parts = {
-        "document": document.sha256, "item": item.id, "prompts": prompt_hashes(),
-        "model": model.model_dump(), "retrieval": options.settings.as_dict(),
-        "rubric": load_rubric().version, "corpus": corpus_version,
+        "document": document.sha256,
+        "item": item.id,
+        "prompts": prompt_hashes(),
+        "model": model.model_dump(),
+        "retrieval": options.settings.as_dict(),
+        "rubric": load_rubric().version,
+        "corpus": corpus_version,
         "exemplar_sources": options.exemplar_sources,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
@@ -73,8 +89,14 @@ def _cached(key: str) -> ItemResult | None:
     return result
 
 
-def review_item(document: Document, item: RubricItem, indicators: dict[str, Indicator],
-                model: ModelAPI | None, store: Store, options: ReviewOptions) -> ItemResult:
+def review_item(
+    document: Document,
+    item: RubricItem,
+    indicators: dict[str, Indicator],
+    model: ModelAPI | None,
+    store: Store,
+    options: ReviewOptions,
+) -> ItemResult:
     hits = retrieve_evidence(document, item, store, options.settings)
     exemplars = retrieve_exemplars(item, store, options.settings, options.exemplar_sources)
     ctx = ItemContext(item, document, indicators, hits, exemplars, load_rubric())
@@ -90,15 +112,25 @@ def review_item(document: Document, item: RubricItem, indicators: dict[str, Indi
 
 def _failed(item: RubricItem, error: str) -> ItemResult:
     return ItemResult(
-        id=item.id, kind=item.kind, title=item.title, rating="insufficient_evidence",
+        id=item.id,
+        kind=item.kind,
+        title=item.title,
+        rating="insufficient_evidence",
         rating_label=rating_label(item.kind, "insufficient_evidence"),
-        summary="This item could not be assessed.", status="failed", error=error,
+        summary="This item could not be assessed.",
+        status="failed",
+        error=error,
         stats=ItemStats(),
     )
 
 
-def review_document(path: Path, model: ModelAPI | None, options: ReviewOptions | None = None,
-                    progress: Progress | None = None, store: Store | None = None) -> Review:
+def review_document(
+    path: Path,
+    model: ModelAPI | None,
+    options: ReviewOptions | None = None,
+    progress: Progress | None = None,
+    store: Store | None = None,
+) -> Review:
     """Ingest, retrieve, judge every item (from cache where possible) and assemble a Review."""
     options = options or ReviewOptions()
     started = time.perf_counter()
@@ -124,8 +156,12 @@ def review_document(path: Path, model: ModelAPI | None, options: ReviewOptions |
     return Review(
         tool_version=__version__,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        document=DocumentRef(path=document.path, sha256=document.sha256,
-                             pages=len(document.pages), title=document.title),
+        document=DocumentRef(
+            path=document.path,
+            sha256=document.sha256,
+            pages=len(document.pages),
+            title=document.title,
+        ),
         model=ref,
         rubric_version=rubric.version,
         corpus_version=corpus_version,
@@ -133,10 +169,12 @@ def review_document(path: Path, model: ModelAPI | None, options: ReviewOptions |
         retrieval=options.settings.as_dict(),
         items=results,
         indicators=list(indicators.values()),
-        timings={"total": round(finished - started, 3),
-                 "ingest_and_corpus": round(prepared - started, 3),
-                 "items": round(finished - prepared, 3),
-                 **{f"item:{r.id}": r.stats.latency_s for r in results}},
+        timings={
+            "total": round(finished - started, 3),
+            "ingest_and_corpus": round(prepared - started, 3),
+            "items": round(finished - prepared, 3),
+            **{f"item:{r.id}": r.stats.latency_s for r in results},
+        },
         stats=review_stats(results, document),
     )
 
@@ -159,13 +197,23 @@ def review_stats(results: Sequence[ItemResult], document: Document) -> dict[str,
     }
 
 
-def run_review(path: Path, out_dir: Path, model: ModelAPI | None, options: ReviewOptions | None = None,
-               formats: Sequence[str] = ("md", "html", "json"),
-               progress: Progress | None = None) -> tuple[Review, dict[str, Path]]:
+def run_review(
+    path: Path,
+    out_dir: Path,
+    model: ModelAPI | None,
+    options: ReviewOptions | None = None,
+    formats: Sequence[str] = ("md", "html", "json"),
+    progress: Progress | None = None,
+) -> tuple[Review, dict[str, Path]]:
     """Review a document and write its reports. Nothing is written if the review fails."""
     review = review_document(path, model, options, progress)
-    if model is not None and review.items and all(
-        r.status == "failed" or "invalid output (not JSON)" in r.quality_flags for r in review.items
+    if (
+        model is not None
+        and review.items
+        and all(
+            r.status == "failed" or "invalid output (not JSON)" in r.quality_flags
+            for r in review.items
+        )
     ):
         write_reports(review, out_dir, formats)
         raise StrategyReviewError(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .quality import looks_like_injection
 from .records import Document, Evidence, Indicator, Rating
 from .retrieval import Retrieved
 from .rubric import RubricItem, Signal
@@ -28,7 +29,11 @@ class RuleJudgement:
 
 def signal_rating(signal: Signal, indicators: dict[str, Indicator]) -> Rating | None:
     indicator = indicators.get(signal.indicator)
-    value = indicator.value.get(signal.field) if indicator and isinstance(indicator.value, dict) else None
+    value = (
+        indicator.value.get(signal.field)
+        if indicator and isinstance(indicator.value, dict)
+        else None
+    )
     if value is None or isinstance(value, bool):
         return None
     number = float(value)
@@ -56,33 +61,52 @@ def best_sentence(document: Document, hit: Retrieved, keywords: list[str]) -> Ev
         lowered = sentence.lower()
         score = sum(1 for k in keywords if k.lower() in lowered)
         if best is None or score > best[0]:
-            best = (score, hit.chunk.start + match.start() + match.group(0).find(sentence), sentence)
+            best = (
+                score,
+                hit.chunk.start + match.start() + match.group(0).find(sentence),
+                sentence,
+            )
     if best is None or best[0] == 0:
         return None
     page = next(p for p in reversed(document.pages) if p.offset <= best[1])
-    return Evidence(quote=best[2][:300], page=page.page, page_label=page.page_label,
-                    chunk_id=hit.chunk.id, verified=True, source="retrieval")
+    return Evidence(
+        quote=best[2][:300],
+        page=page.page,
+        page_label=page.page_label,
+        chunk_id=hit.chunk.id,
+        verified=True,
+        source="retrieval",
+    )
 
 
-def retrieval_evidence(document: Document, item: RubricItem, hits: list[Retrieved]) -> list[Evidence]:
+def retrieval_evidence(
+    document: Document, item: RubricItem, hits: list[Retrieved]
+) -> list[Evidence]:
     found = [best_sentence(document, h, item.keywords) for h in hits]
-    return [e for e in found if e is not None][:3]
+    return [e for e in found if e is not None and not looks_like_injection(e.quote)][:3]
 
 
-def judge(item: RubricItem, document: Document, indicators: dict[str, Indicator],
-          hits: list[Retrieved]) -> RuleJudgement:
+def judge(
+    item: RubricItem, document: Document, indicators: dict[str, Indicator], hits: list[Retrieved]
+) -> RuleJudgement:
     related = [indicators[s.indicator] for s in item.signals if s.indicator in indicators]
     evidence = retrieval_evidence(document, item, hits)
     rating = indicator_rating(item, indicators)
     basis = "indicator"
     if rating is None:
         matched = {t for h in hits for t in h.matched_terms}
-        rating, basis = ("amber", "keywords") if len(matched) >= 3 and evidence else ("insufficient_evidence", "none")
+        rating, basis = (
+            ("amber", "keywords")
+            if len(matched) >= 3 and evidence
+            else ("insufficient_evidence", "none")
+        )
     summary = " ".join(i.summary for i in related)
     if basis == "keywords":
         labels = list(dict.fromkeys(e.page_label or str(e.page) for e in evidence))
-        summary = (f"Passages on page(s) {', '.join(labels)} touch on this item, but no "
-                   "deterministic indicator measures it; a reviewer should judge it.")
+        summary = (
+            f"Passages on page(s) {', '.join(labels)} touch on this item, but no "
+            "deterministic indicator measures it; a reviewer should judge it."
+        )
     elif basis == "none":
         summary = "The document's most relevant passages say little about this item."
     for indicator in related:

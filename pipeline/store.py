@@ -93,8 +93,9 @@ class Store:
         found = self.embedding_model(name)
         if found is not None and found != self.embedder.name:
             raise StoreError(
-                f"collection {name!r} was built with embeddings {found!r} but {self.embedder.name!r}"
-                " is configured; rebuild it (`strategy-review corpus build --rebuild`) or switch back"
+                f"collection {name!r} was built with embeddings {found!r} but "
+                f"{self.embedder.name!r} is configured; rebuild it "
+                "(`strategy-review corpus build --rebuild`) or switch back"
             )
 
     def drop(self, name: str) -> None:

@@ -48,7 +48,9 @@ def find_quote(document: Document, chunk: Chunk, quote: str) -> int | None:
     return None
 
 
-def verify_citations(document: Document, citations: list[Citation], allowed: set[str]) -> Verification:
+def verify_citations(
+    document: Document, citations: list[Citation], allowed: set[str]
+) -> Verification:
     """Strip IDs outside the retrieved set, verify quotes, drop what cannot be verified."""
     evidence: list[Evidence] = []
     invented: list[str] = []

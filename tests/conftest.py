@@ -23,9 +23,16 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("STRATEGY_REVIEW_HOME", str(path))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("ANONYMIZED_TELEMETRY", "False")
-    for name in ("STRATEGY_REVIEW_MODEL", "STRATEGY_REVIEW_BASE_URL",
-                 "STRATEGY_REVIEW_EMBEDDINGS_URL", "OPENAI_API_KEY"):
+    for name in (
+        "STRATEGY_REVIEW_MODEL",
+        "STRATEGY_REVIEW_BASE_URL",
+        "STRATEGY_REVIEW_EMBEDDINGS_URL",
+        "OPENAI_API_KEY",
+    ):
         monkeypatch.delenv(name, raising=False)
+    from pipeline.cli.common import state
+
+    monkeypatch.setitem(state, "debug", False)
     return path
 
 
@@ -69,10 +76,18 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     ]
     made = {
         "labelled": render_pdfs.render_text_pdf(
-            pages, out / "labelled.pdf", page_labels=[(0, "roman"), (2, "arabic")],
-            header="Kestrelford Council - Digital Plan", footer="Page {label}"),
+            pages,
+            out / "labelled.pdf",
+            page_labels=[(0, "roman"), (2, "arabic")],
+            header="Kestrelford Council - Digital Plan",
+            footer="Page {label}",
+        ),
         "image_only": render_pdfs.make_image_only_pdf(out / "image-only.pdf", pages=2),
     }
-    made["encrypted"] = render_pdfs.make_encrypted_pdf(made["labelled"], out / "encrypted.pdf", "s3cret")
-    made["truncated"] = render_pdfs.truncate_pdf(made["labelled"], out / "truncated.pdf", keep_fraction=0.5)
+    made["encrypted"] = render_pdfs.make_encrypted_pdf(
+        made["labelled"], out / "encrypted.pdf", "s3cret"
+    )
+    made["truncated"] = render_pdfs.truncate_pdf(
+        made["labelled"], out / "truncated.pdf", keep_fraction=0.5
+    )
     return made

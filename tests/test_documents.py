@@ -49,7 +49,9 @@ def test_normalisation_ligatures_and_hyphenation() -> None:
 
 
 def test_strip_running_lines_keeps_body_text() -> None:
-    pages = [f"Trust Digital Strategy\nBody text {c}\nPage {i} of 5" for i, c in enumerate("ABCDE", 1)]
+    pages = [
+        f"Trust Digital Strategy\nBody text {c}\nPage {i} of 5" for i, c in enumerate("ABCDE", 1)
+    ]
     assert strip_running_lines(pages) == [f"Body text {c}" for c in "ABCDE"]
     labelled = [f"Intro\nItem {i}\n{label}" for i, label in enumerate("abcde")]
     assert strip_running_lines(labelled, labels=list("abcde")) == [f"Item {i}" for i in range(5)]
@@ -57,13 +59,19 @@ def test_strip_running_lines_keeps_body_text() -> None:
 
 def test_markdown_html_text_and_docx(tmp_path: Path) -> None:
     md = tmp_path / "s.md"
-    md.write_text("---\ntitle: Fenwick Digital\n---\n# Aims\n\nWe will not buy robots.\n\n## Plan\n\nBy 2026 we will.")
+    md.write_text(
+        "---\ntitle: Fenwick Digital\n---\n# Aims\n\nWe will not buy robots.\n\n"
+        "## Plan\n\nBy 2026 we will."
+    )
     doc = read_document(md)
     assert doc.format == "markdown" and doc.title == "Fenwick Digital"
     assert [p.page_label for p in doc.pages] == ["§1", "§2"]
     html = tmp_path / "s.html"
-    html.write_text("<html><head><title>Web strategy</title><script>alert(1)</script></head>"
-                    "<body><h1>Aims</h1><p>Our residents come first.</p><h2>Plan</h2><p>Fix basics.</p></body></html>")
+    html.write_text(
+        "<html><head><title>Web strategy</title><script>alert(1)</script></head>"
+        "<body><h1>Aims</h1><p>Our residents come first.</p>"
+        "<h2>Plan</h2><p>Fix basics.</p></body></html>"
+    )
     doc = read_document(html)
     assert doc.title == "Web strategy" and "alert" not in doc.text and len(doc.pages) == 2
     docx_path = tmp_path / "s.docx"
@@ -123,12 +131,19 @@ def test_truncated_pdf_errors_or_warns(pdfs: dict[str, Path]) -> None:
 def test_thousand_page_pdf_in_bounded_memory(tmp_path: Path) -> None:
     big = render_pdfs.make_large_pdf(tmp_path / "big.pdf", pages=1000)
     code = (
-        "import resource, sys; from pathlib import Path; from pipeline.documents import read_document;"
+        "import resource, sys; from pathlib import Path;"
+        "from pipeline.documents import read_document;"
         "d = read_document(Path(sys.argv[1]));"
-        "print(len(d.pages), d.chunks[-1].page_end, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss;"
+        "print(len(d.pages), d.chunks[-1].page_end, peak)"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(big)], capture_output=True, text=True,
-                         check=True, timeout=300).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(big)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    ).stdout.split()
     pages, last_page, peak_kb = (int(x) for x in out)
     assert (pages, last_page) == (1000, 1000)
     assert peak_kb < 600 * 1024, f"peak RSS {peak_kb / 1024:.0f} MB"

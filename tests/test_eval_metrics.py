@@ -22,33 +22,60 @@ from pipeline.records import (
 
 
 def ev(quote: str, page: int, source: str = "model", verified: bool = True) -> Evidence:
-    return Evidence.model_validate({"quote": quote, "page": page, "verified": verified,
-                                    "source": source})
+    return Evidence.model_validate(
+        {"quote": quote, "page": page, "verified": verified, "source": source}
+    )
 
 
-def item(item_id: str = "q04_services", rating: str = "green", evidence: list[Evidence] | None = None,
-         confidence: str = "model", status: str = "ok", **stats: float) -> ItemResult:
-    return ItemResult.model_validate({
-        "id": item_id, "kind": "board_question", "title": item_id, "rating": rating,
-        "rating_label": rating_label("board_question", rating), "summary": "A finding.",
-        "confidence": confidence, "status": status, "evidence": evidence or [],
-        "stats": ItemStats.model_validate(stats),
-    })
+def item(
+    item_id: str = "q04_services",
+    rating: str = "green",
+    evidence: list[Evidence] | None = None,
+    confidence: str = "model",
+    status: str = "ok",
+    **stats: float,
+) -> ItemResult:
+    return ItemResult.model_validate(
+        {
+            "id": item_id,
+            "kind": "board_question",
+            "title": item_id,
+            "rating": rating,
+            "rating_label": rating_label("board_question", rating),
+            "summary": "A finding.",
+            "confidence": confidence,
+            "status": status,
+            "evidence": evidence or [],
+            "stats": ItemStats.model_validate(stats),
+        }
+    )
 
 
-def gold(rating: str = "green", acceptable: tuple[str, ...] = (),
-         evidence: tuple[tuple[int, list[str]], ...] = ()) -> GoldItem:
-    return GoldItem.model_validate({
-        "rating": rating, "acceptable": list(acceptable),
-        "evidence": [GoldEvidence(page=p, phrases=ph) for p, ph in evidence],
-    })
+def gold(
+    rating: str = "green",
+    acceptable: tuple[str, ...] = (),
+    evidence: tuple[tuple[int, list[str]], ...] = (),
+) -> GoldItem:
+    return GoldItem.model_validate(
+        {
+            "rating": rating,
+            "acceptable": list(acceptable),
+            "evidence": [GoldEvidence(page=p, phrases=ph) for p, ph in evidence],
+        }
+    )
 
 
 def review(*items: ItemResult) -> Review:
-    return Review(tool_version="0", created_at="2025-01-01T00:00:00+00:00",
-                  document=DocumentRef(path="x.pdf", sha256="0" * 64, pages=3),
-                  model=ModelRef(id="scripted", backend="scripted"), rubric_version="1",
-                  corpus_version="1", items=list(items), indicators=[])
+    return Review(
+        tool_version="0",
+        created_at="2025-01-01T00:00:00+00:00",
+        document=DocumentRef(path="x.pdf", sha256="0" * 64, pages=3),
+        model=ModelRef(id="scripted", backend="scripted"),
+        rubric_version="1",
+        corpus_version="1",
+        items=list(items),
+        indicators=[],
+    )
 
 
 # ---------------------------------------------------------------- citations
@@ -66,17 +93,23 @@ def test_citation_validity_is_none_when_nothing_proposed() -> None:
 
 
 def test_citation_precision_two_of_three_and_recall_one_of_two() -> None:
-    cited = item(evidence=[
-        ev("We WILL  redesign the housing\nrepairs service by 2026.", 2),  # matches entry 1
-        ev("The council tax service follows in 2027.", 3),  # right phrase, wrong page
-        ev("Residents told us they want to report repairs online.", 4, "retrieval"),  # entry 3
-        ev("An indicator sentence that does not count.", 2, "indicator"),
-        ev("An unverified quote about housing repairs service.", 2, verified=False),
-    ])
-    gold_item = gold(evidence=((2, ["redesign the housing repairs service", "other phrase"]),
-                               (2, ["council tax service follows"]),
-                               (4, ["report repairs online"]),
-                               (5, ["never cited"])))
+    cited = item(
+        evidence=[
+            ev("We WILL  redesign the housing\nrepairs service by 2026.", 2),  # matches entry 1
+            ev("The council tax service follows in 2027.", 3),  # right phrase, wrong page
+            ev("Residents told us they want to report repairs online.", 4, "retrieval"),  # entry 3
+            ev("An indicator sentence that does not count.", 2, "indicator"),
+            ev("An unverified quote about housing repairs service.", 2, verified=False),
+        ]
+    )
+    gold_item = gold(
+        evidence=(
+            (2, ["redesign the housing repairs service", "other phrase"]),
+            (2, ["council tax service follows"]),
+            (4, ["report repairs online"]),
+            (5, ["never cited"]),
+        )
+    )
     precision = m.citation_precision([(cited, gold_item)])
     recall = m.citation_recall([(cited, gold_item)])
     assert precision == pytest.approx(2 / 3, abs=1e-6)
@@ -90,8 +123,10 @@ def test_citation_matching_normalises_dashes_quotes_and_case() -> None:
 
 
 def test_recall_skips_items_without_gold_evidence_and_precision_counts_their_citations() -> None:
-    with_gold = (item(evidence=[ev("We will redesign repairs online.", 1)]),
-                 gold(evidence=((1, ["redesign repairs"]),)))
+    with_gold = (
+        item(evidence=[ev("We will redesign repairs online.", 1)]),
+        gold(evidence=((1, ["redesign repairs"]),)),
+    )
     no_gold = (item(evidence=[ev("Car parking charges rise in April.", 1)]), gold("red"))
     assert m.citation_recall([with_gold, no_gold]) == 1.0
     assert m.citation_precision([with_gold, no_gold]) == 0.5
@@ -100,9 +135,12 @@ def test_recall_skips_items_without_gold_evidence_and_precision_counts_their_cit
 
 
 def test_coverage_counts_any_verified_source() -> None:
-    items = [item(evidence=[ev("An indicator sentence here.", 1, "indicator")]),
-             item(evidence=[ev("Unverified words here.", 1, verified=False)]),
-             item(), item(evidence=[ev("A model quote here.", 2)])]
+    items = [
+        item(evidence=[ev("An indicator sentence here.", 1, "indicator")]),
+        item(evidence=[ev("Unverified words here.", 1, verified=False)]),
+        item(),
+        item(evidence=[ev("A model quote here.", 2)]),
+    ]
     assert m.coverage(items) == 0.5
     assert m.coverage([]) is None
 
@@ -116,10 +154,12 @@ def test_citation_support() -> None:
 
 
 def test_rating_accuracy_and_acceptable() -> None:
-    pairs = [(item(rating="green"), gold("green")),
-             (item(rating="amber"), gold("green", ("green", "amber"))),
-             (item(rating="red"), gold("green", ("green", "amber"))),
-             (item(rating="insufficient_evidence"), gold("red"))]
+    pairs = [
+        (item(rating="green"), gold("green")),
+        (item(rating="amber"), gold("green", ("green", "amber"))),
+        (item(rating="red"), gold("green", ("green", "amber"))),
+        (item(rating="insufficient_evidence"), gold("red")),
+    ]
     assert m.rating_accuracy(pairs) == 0.25
     assert m.rating_acceptable(pairs) == 0.5
     assert m.rating_accuracy([]) is None
@@ -169,20 +209,30 @@ def test_schema_failure_rate_counts_parse_failures_and_failed_items_of_model_ite
 
 
 def test_injection_flip_rate_on_twin_reviews() -> None:
-    clean = review(item("q04_services", "amber"), item("q10_risks", "red"),
-                   item("q02_mission", "green"))
-    injected = review(item("q04_services", "green"), item("q10_risks", "green"),
-                      item("q02_mission", "green"), item("q09_change", "green"))
-    assert m.twin_pairs(injected, clean) == [("green", "amber"), ("green", "red"),
-                                             ("green", "green")]
+    clean = review(
+        item("q04_services", "amber"), item("q10_risks", "red"), item("q02_mission", "green")
+    )
+    injected = review(
+        item("q04_services", "green"),
+        item("q10_risks", "green"),
+        item("q02_mission", "green"),
+        item("q09_change", "green"),
+    )
+    assert m.twin_pairs(injected, clean) == [
+        ("green", "amber"),
+        ("green", "red"),
+        ("green", "green"),
+    ]
     assert m.injection_flip_rate([(injected, clean)]) == pytest.approx(2 / 3, abs=1e-6)
     assert m.injection_flip_rate([(clean, clean)]) == 0.0
     assert m.injection_flip_rate([]) is None
 
 
 def test_low_confidence_latency_and_tokens() -> None:
-    items = [item(confidence="low", latency_s=1.0, prompt_tokens=100, completion_tokens=20),
-             item(latency_s=3.0, prompt_tokens=50, completion_tokens=30)]
+    items = [
+        item(confidence="low", latency_s=1.0, prompt_tokens=100, completion_tokens=20),
+        item(latency_s=3.0, prompt_tokens=50, completion_tokens=30),
+    ]
     assert m.low_confidence_rate(items) == 0.5
     assert m.latency_s(items) == 2.0
     assert m.tokens_per_item(items) == 100.0
@@ -193,8 +243,14 @@ def test_low_confidence_latency_and_tokens() -> None:
 
 
 def row(run: int, rating: str, twin: str | None = None) -> Row:
-    return Row(case_id="c", case_kind="strategy", run=run, item=item(rating=rating),
-               gold=gold("green"), twin_rating=twin)
+    return Row(
+        case_id="c",
+        case_kind="strategy",
+        run=run,
+        item=item(rating=rating),
+        gold=gold("green"),
+        twin_rating=twin,
+    )
 
 
 def test_summarise_gives_mean_and_sample_std_across_runs() -> None:
@@ -235,12 +291,22 @@ def test_check_thresholds_names_each_metric_that_fell_short() -> None:
     def s(value: float | None) -> MetricSummary:
         return MetricSummary(mean=value, std=None, runs=[value])
 
-    overall = {"citation_validity": s(0.8), "coverage": s(0.95), "injection_flip_rate": s(0.2),
-               "schema_failure_rate": s(None)}
-    failures = m.check_thresholds(overall, {"citation_validity": 0.9, "coverage": 0.9},
-                                  {"injection_flip_rate": 0.1, "schema_failure_rate": 0.0})
-    assert failures == ["citation_validity 0.800 < 0.9", "injection_flip_rate 0.200 > 0.1",
-                        "schema_failure_rate n/a (nothing to measure)"]
+    overall = {
+        "citation_validity": s(0.8),
+        "coverage": s(0.95),
+        "injection_flip_rate": s(0.2),
+        "schema_failure_rate": s(None),
+    }
+    failures = m.check_thresholds(
+        overall,
+        {"citation_validity": 0.9, "coverage": 0.9},
+        {"injection_flip_rate": 0.1, "schema_failure_rate": 0.0},
+    )
+    assert failures == [
+        "citation_validity 0.800 < 0.9",
+        "injection_flip_rate 0.200 > 0.1",
+        "schema_failure_rate n/a (nothing to measure)",
+    ]
 
 
 def test_noise_verdict() -> None:

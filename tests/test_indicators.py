@@ -89,6 +89,7 @@ def test_ids_order_and_value_keys_are_the_contract() -> None:
         ("Digital Strategy", ["It runs from 2025 to 2030."], (2025, 2030, 5)),
         ("Digital Strategy", ["It covers 2024/25 to 2026/27."], (2024, 2027, 3)),
         ("Digital Strategy", ["It runs between 2026 and 2029."], (2026, 2029, 3)),
+        ("Digital Strategy", ["It covers April 2025 to March 2028."], (2025, 2028, 3)),
         ("Digital Strategy 2025", ["Over the next ten years we will modernise."], (2025, 2035, 10)),
         ("Digital Strategy 2025", ["By 2035 every patient will book online."], (2025, 2035, 10)),
         ("Digital Strategy", ["This is our 5-year digital strategy."], (None, None, 5)),
@@ -278,6 +279,14 @@ def test_leadership_share() -> None:
     assert value([text], "ownership") == {"leadership": 3, "it": 2, "leadership_share": 0.6}
 
 
+def test_leadership_vocabulary_of_councils_and_departments() -> None:
+    text = (
+        "The Permanent Secretary owns this plan and the Executive Committee reviews it. "
+        "The Cabinet and elected members agreed it. The ICT team supports it."
+    )
+    assert value([text], "ownership") == {"leadership": 4, "it": 1, "leadership_share": 0.8}
+
+
 def test_plan_references() -> None:
     text = (
         "This supports our clinical strategy and the corporate plan. "
@@ -343,15 +352,48 @@ def test_numbered_lines_and_abbreviations_split_correctly() -> None:
     ]
 
 
+def test_list_items_under_a_lead_in_are_counted() -> None:
+    texts = [
+        "What we have delivered since 2022\n\n- A virtual ward for 2,300 people.\n"
+        "- Online booking for 11 specialties.\n\nSince 2021 we have delivered:\n"
+        "• 3,100 new laptops.\n• A new telephone system.\n• E-rostering for all nurses\n\n"
+        "What we will not do\n\n- Build our own EPR.\n- Replace the finance system.\n\n"
+        "We will not buy new phones.\n- This unrelated bullet is not counted."
+    ]
+    # two items under a heading, three under a lead-in ending with a colon
+    assert value(texts, "delivered") == {"count": 5}
+    # two items under a heading; a full-stop sentence does not claim the list after it
+    ind = indicator(make_doc(texts), "deprioritisation")
+    assert ind.value == {"count": 3}
+    assert [e.quote for e in ind.evidence] == [
+        "- Build our own EPR.",
+        "- Replace the finance system.",
+        "We will not buy new phones.",
+    ]
+
+
+def test_numbered_heading_merged_with_lead_in_as_pdfs_give_it() -> None:
+    text = (
+        "Page 3\n3. What we have already delivered\nSince 2021 we have delivered a great deal:\n"
+        " • Our EPR at all three sites.\n• 2,400 new laptops.\nToday we run 212 systems."
+    )
+    assert value([text], "delivered") == {"count": 2}
+
+
 def test_headings_and_contents_entries_are_not_counted() -> None:
     texts = [
-        "Contents\n• 3. What we have already delivered\n• 4. What we will not do",
+        "Contents\n• 2. Our user research\n• 3. What we have already delivered\n"
+        "• 4. What we will not do\n• 5. Our targets for 2027",
         "3. What we have already delivered\n\nWe have launched the patient app.\n\n"
-        "What we will not do\n\n• We will not build our own EPR",
+        "What we will not do\n\n• We will not build our own EPR\n\n"
+        "5. Our targets for 2027\n\nWe will halve waits by 2027.",
     ]
     # the contents entries and the headings are skipped; an unpunctuated bullet still counts
     assert value(texts, "delivered") == {"count": 1}
     assert value(texts, "deprioritisation") == {"count": 1}
+    assert value(texts, "user_research") == {"count": 0, "people": 0, "methods": []}
+    commitments = value(texts, "measurable_commitments")
+    assert (commitments["count"], commitments["dated"]) == (1, 1)
 
 
 def test_evidence_is_verbatim_with_page_label_and_chunk() -> None:

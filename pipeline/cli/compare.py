@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -20,18 +22,62 @@ def split_ids(values: list[str] | None) -> list[str]:
     return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
 
 
+@contextmanager
+def lazy_progress(total: int, quiet: bool) -> Iterator[Callable[[RubricItem, ItemResult], None]]:
+    """A progress bar that appears with the first reviewed item, so that input errors, which
+    come before any review work, print nothing but their one line."""
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet,
+        transient=True,
+    )
+    task = bar.add_task("reviewing", total=total, start=False)
+
+    def advance(item: RubricItem, result: ItemResult) -> None:
+        if not bar.live.is_started:
+            bar.start()
+            bar.start_task(task)
+        bar.update(task, advance=1, description=f"{item.id}: {result.rating}")
+
+    try:
+        yield advance
+    finally:
+        if bar.live.is_started:
+            bar.stop()
+
+
 @handle_errors
 def compare_command(
-    files: list[Path] = typer.Argument(..., help="FILE to compare with exemplars, or OLD_FILE "
-                                                 "NEW_FILE to compare two versions."),
-    with_: list[str] = typer.Option(None, "--with", help="Exemplar source ids (repeat, or "
-                                    "comma-separate); default: up to 3 chosen automatically."),
+    files: list[Path] = typer.Argument(
+        ...,
+        metavar="FILE [NEW_FILE]",
+        help="FILE to compare with exemplars, or OLD_FILE NEW_FILE to compare two versions.",
+    ),
+    with_: list[str] = typer.Option(
+        None,
+        "--with",
+        metavar="SOURCE_ID",
+        help="Exemplar source ids (repeat, or comma-separate); "
+        "default: up to 3 chosen automatically.",
+    ),
     out: Path = typer.Option(Path("compare-out"), "--out", help="Folder for the reports."),
-    model: str | None = typer.Option(None, "--model", envvar="STRATEGY_REVIEW_MODEL",
-                                     help="embedded (default), rules, a .gguf path, ollama:NAME, "
-                                          "or a model name with --base-url."),
-    base_url: str | None = typer.Option(None, "--base-url", envvar="STRATEGY_REVIEW_BASE_URL",
-                                        help="OpenAI-compatible server, e.g. http://localhost:8000/v1"),
+    model: str | None = typer.Option(
+        None,
+        "--model",
+        envvar="STRATEGY_REVIEW_MODEL",
+        help="embedded (default), rules, a .gguf path, ollama:NAME, "
+        "or a model name with --base-url.",
+    ),
+    base_url: str | None = typer.Option(
+        None,
+        "--base-url",
+        envvar="STRATEGY_REVIEW_BASE_URL",
+        help="OpenAI-compatible server, e.g. http://localhost:8000/v1",
+    ),
     only: list[str] = typer.Option(None, "--only", help="Compare only these rubric item ids."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Ignore cached item results."),
     password: str | None = typer.Option(None, "--password", help="Password of encrypted PDFs."),
@@ -44,19 +90,15 @@ def compare_command(
     backend = resolve_model(model, base_url)
     options = ReviewOptions(only=only or None, use_cache=not no_cache, password=password)
     total = (len(only) if only else len(load_rubric().items)) * min(2, len(files))
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, disable=quiet, transient=True) as bar:
-        task = bar.add_task("reviewing", total=total)
-
-        def advance(item: RubricItem, result: ItemResult) -> None:
-            bar.update(task, advance=1, description=f"{item.id}: {result.rating}")
-
+    with lazy_progress(total, quiet) as advance:
         comparison, paths = run_compare(files, out, backend, sources, options, advance)
     if quiet:
         return
     if isinstance(comparison, ExemplarComparison):
-        typer.echo(f"compared {comparison.document.title} (sector: {comparison.sector}) with "
-                   f"{len(comparison.exemplars)} exemplar(s):")
+        typer.echo(
+            f"compared {comparison.document.title} (sector: {comparison.sector}) with "
+            f"{len(comparison.exemplars)} exemplar(s):"
+        )
         for source in comparison.exemplars:
             typer.echo(f"  {source.source_id}: {source.reason}")
     else:

@@ -15,20 +15,26 @@ ManifestOption = typer.Option(None, "--manifest", help="Use another manifest.jso
 
 @app.command("list")
 @handle_errors
-def list_sources(json_output: bool = typer.Option(False, "--json"), manifest: Path | None = ManifestOption) -> None:
+def list_sources(
+    json_output: bool = typer.Option(False, "--json"), manifest: Path | None = ManifestOption
+) -> None:
     """List the exemplar sources with their URLs."""
     sources = corpus.load_manifest(manifest).sources
     if json_output:
         print_json([s.model_dump() for s in sources])
         return
     for s in sources:
-        typer.echo(f"{s.id}\n  {s.title} ({s.organisation}, {s.year or 'n.d.'}, {s.sector})\n  {s.url}")
+        typer.echo(
+            f"{s.id}\n  {s.title} ({s.organisation}, {s.year or 'n.d.'}, {s.sector})\n  {s.url}"
+        )
 
 
 @app.command("build")
 @handle_errors
-def build(rebuild: bool = typer.Option(False, "--rebuild", help="Re-embed everything."),
-          manifest: Path | None = ManifestOption) -> None:
+def build(
+    rebuild: bool = typer.Option(False, "--rebuild", help="Re-embed everything."),
+    manifest: Path | None = ManifestOption,
+) -> None:
     """(Re)index the corpus notes, fetched documents and added documents."""
     result = corpus.build(manifest, rebuild=rebuild)
     verb = "indexed" if result["rebuilt"] else "up to date:"
@@ -78,7 +84,9 @@ def fetch(
     timeout: float = typer.Option(30.0, "--timeout"),
 ) -> None:
     """Download the manifest's public documents into the home directory (needs internet)."""
-    result = corpus.fetch(manifest, only or None, timeout, progress=lambda u: typer.echo(f"fetching {u}", err=True))
+    result = corpus.fetch(
+        manifest, only or None, timeout, progress=lambda u: typer.echo(f"fetching {u}", err=True)
+    )
     for item in result["fetched"]:
         typer.echo(f"ok {item['source_id']} {item['sha256'][:12]} {item['path']}")
     for item in result["failed"]:

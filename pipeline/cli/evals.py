@@ -23,8 +23,9 @@ from ..models.base import ModelAPI
 from ..resources import eval_cases_dir
 from .common import console, fail, handle_errors
 
-app = typer.Typer(help="Score reviews against the gold eval cases, and compare runs.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Score reviews against the gold eval cases, and compare runs.", no_args_is_help=True
+)
 stdout = Console()
 
 
@@ -56,8 +57,9 @@ def summary_table(card: Scorecard) -> Table:
     for m in METRIC_LIST:
         s = card.overall[m.name]
         std = "-" if s.std is None else format_value(s.std, m.unit)
-        table.add_row(m.label, format_value(s.mean, m.unit), std,
-                      "lower" if m.lower_is_better else "higher")
+        table.add_row(
+            m.label, format_value(s.mean, m.unit), std, "lower" if m.lower_is_better else "higher"
+        )
     return table
 
 
@@ -81,52 +83,92 @@ def comparison_table(comparison: Comparison) -> Table:
 @app.command("run")
 @handle_errors
 def run_command(
-    model: str | None = typer.Option(None, "--model", envvar="STRATEGY_REVIEW_MODEL",
-                                     help="embedded (default), rules, a .gguf path, ollama:NAME, "
-                                          "or a model name with --base-url."),
-    base_url: str | None = typer.Option(None, "--base-url", envvar="STRATEGY_REVIEW_BASE_URL",
-                                        help="OpenAI-compatible server, e.g. http://localhost:8000/v1"),
+    model: str | None = typer.Option(
+        None,
+        "--model",
+        envvar="STRATEGY_REVIEW_MODEL",
+        help="embedded (default), rules, a .gguf path, ollama:NAME, "
+        "or a model name with --base-url.",
+    ),
+    base_url: str | None = typer.Option(
+        None,
+        "--base-url",
+        envvar="STRATEGY_REVIEW_BASE_URL",
+        help="OpenAI-compatible server, e.g. http://localhost:8000/v1",
+    ),
     cases: Path | None = typer.Option(None, "--cases", help="Cases folder (default: evals/cases)."),
     only: list[str] = typer.Option(None, "--only", help="Score only these rubric item ids."),
     case: list[str] = typer.Option(None, "--case", help="Run only these case ids."),
-    repeat: int = typer.Option(1, "--repeat", min=1, help="Runs per case (runs after the first "
-                                                          "bypass the cache)."),
+    repeat: int = typer.Option(
+        1, "--repeat", min=1, help="Runs per case (runs after the first bypass the cache)."
+    ),
     out: Path = typer.Option(Path("evals-out"), "--out", help="Folder for reviews and scorecard."),
     fail_under: list[str] = typer.Option(
-        None, "--fail-under", metavar="METRIC=VALUE",
-        help="Exit 1 if a higher-is-better metric is below VALUE."),
+        None,
+        "--fail-under",
+        metavar="METRIC=VALUE",
+        help="Exit 1 if a higher-is-better metric is below VALUE.",
+    ),
     fail_over: list[str] = typer.Option(
-        None, "--fail-over", metavar="METRIC=VALUE",
-        help="Exit 1 if a lower-is-better metric is above VALUE."),
+        None,
+        "--fail-over",
+        metavar="METRIC=VALUE",
+        help="Exit 1 if a lower-is-better metric is above VALUE.",
+    ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Ignore cached item results."),
-    judge_model: str | None = typer.Option(None, "--judge-model",
-                                           help="OpenAI-compatible model that judges whether "
-                                                "citations support findings (citation_support)."),
-    judge_base_url: str | None = typer.Option(None, "--judge-base-url",
-                                              help="The judge model's server URL."),
+    judge_model: str | None = typer.Option(
+        None,
+        "--judge-model",
+        help="OpenAI-compatible model that judges whether "
+        "citations support findings (citation_support).",
+    ),
+    judge_base_url: str | None = typer.Option(
+        None, "--judge-base-url", help="The judge model's server URL."
+    ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar or summary table."),
 ) -> None:
     """Review every eval case and write scorecard.json, scorecard.md and scorecard.html."""
     under, over = parse_gates(fail_under, "--fail-under"), parse_gates(fail_over, "--fail-over")
     judge = resolve_judge(judge_model, judge_base_url)
     backend = resolve_model(model, base_url)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, disable=quiet, transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet,
+        transient=True,
+    ) as bar:
         task = bar.add_task("reviewing", total=None)
 
         def advance(event: ProgressEvent) -> None:
-            bar.update(task, total=event.total, completed=event.done,
-                       description=f"{event.case_id} run {event.run} {event.item_id}: "
-                                   f"{event.rating}")
+            bar.update(
+                task,
+                total=event.total,
+                completed=event.done,
+                description=f"{event.case_id} run {event.run} {event.item_id}: {event.rating}",
+            )
 
-        card = run_evals(backend, cases or eval_cases_dir(), out, only or None, case or None,
-                         repeat, advance, use_cache=not no_cache, judge=judge)
+        card = run_evals(
+            backend,
+            cases or eval_cases_dir(),
+            out,
+            only or None,
+            case or None,
+            repeat,
+            advance,
+            use_cache=not no_cache,
+            judge=judge,
+        )
     if not quiet:
         stdout.print(summary_table(card))
         for note in card.notes:
             typer.echo(f"note: {note}")
-        typer.echo(f"wrote {out / 'scorecard.json'}, scorecard.md, scorecard.html and "
-                   f"{card.counts.get('reviews', 0)} reviews")
+        typer.echo(
+            f"wrote {out / 'scorecard.json'}, scorecard.md, scorecard.html and "
+            f"{card.counts.get('reviews', 0)} reviews"
+        )
     failures = check_thresholds(card.overall, under, over)
     if failures:
         raise fail("eval gate failed: " + "; ".join(failures), 1)
@@ -135,10 +177,12 @@ def run_command(
 @app.command("compare")
 @handle_errors
 def compare_command(
-    runs: list[Path] = typer.Argument(..., help="Run folders (or scorecard.json files); the first "
-                                                "is the baseline."),
-    out: Path = typer.Option(Path("evals-compare"), "--out",
-                             help="Folder for compare.json, compare.md and compare.html."),
+    runs: list[Path] = typer.Argument(
+        ..., help="Run folders (or scorecard.json files); the first is the baseline."
+    ),
+    out: Path = typer.Option(
+        Path("evals-compare"), "--out", help="Folder for compare.json, compare.md and compare.html."
+    ),
 ) -> None:
     """Compare the scorecards of several runs side by side."""
     comparison = compare_runs(runs, out)

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ..errors import StrategyReviewError
 from ..models import resolve_model
 from ..records import ItemResult
 from ..review import ReviewOptions, run_review
@@ -20,7 +21,7 @@ def parse_formats(value: str) -> list[str]:
     formats = [f.strip().lower() for f in value.split(",") if f.strip()]
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
-        raise typer.BadParameter(f"choose from {','.join(FORMATS)}")
+        raise StrategyReviewError(f"--format {value!r}: choose from {','.join(FORMATS)}")
     return formats
 
 
@@ -28,11 +29,19 @@ def parse_formats(value: str) -> list[str]:
 def review_command(
     file: Path = typer.Argument(..., help="The strategy document to review."),
     out: Path = typer.Option(Path("review-out"), "--out", help="Folder for the reports."),
-    model: str | None = typer.Option(None, "--model", envvar="STRATEGY_REVIEW_MODEL",
-                                     help="embedded (default), rules, a .gguf path, ollama:NAME, "
-                                          "or a model name with --base-url."),
-    base_url: str | None = typer.Option(None, "--base-url", envvar="STRATEGY_REVIEW_BASE_URL",
-                                        help="OpenAI-compatible server, e.g. http://localhost:8000/v1"),
+    model: str | None = typer.Option(
+        None,
+        "--model",
+        envvar="STRATEGY_REVIEW_MODEL",
+        help="embedded (default), rules, a .gguf path, ollama:NAME, "
+        "or a model name with --base-url.",
+    ),
+    base_url: str | None = typer.Option(
+        None,
+        "--base-url",
+        envvar="STRATEGY_REVIEW_BASE_URL",
+        help="OpenAI-compatible server, e.g. http://localhost:8000/v1",
+    ),
     only: list[str] = typer.Option(None, "--only", help="Review only these rubric item ids."),
     formats: str = typer.Option("md,html,json", "--format", help="Comma-separated: md,html,json."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Ignore cached item results."),
@@ -46,8 +55,15 @@ def review_command(
     backend = resolve_model(model, base_url)
     options = ReviewOptions(only=only or None, use_cache=not no_cache, password=password)
     total = len(only) if only else len(load_rubric().items)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, disable=quiet, transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet or not console.is_terminal,
+        transient=True,
+    ) as bar:
         task = bar.add_task("reviewing", total=total)
 
         def advance(item: RubricItem, result: ItemResult) -> None:
@@ -56,10 +72,14 @@ def review_command(
         review, paths = run_review(file, out, backend, options, chosen, advance)
     if not quiet:
         stats = review.stats
-        typer.echo(f"reviewed {review.document.title} with {review.model.id} "
-                   f"in {review.timings['total']:.1f}s")
-        typer.echo(f"  quotes verified {stats['quotes_verified']}/{stats['quotes_proposed']}, "
-                   f"low-confidence items {stats['items_low_confidence']}, "
-                   f"failed {stats['items_failed']}, cached {stats['items_cached']}")
+        typer.echo(
+            f"reviewed {review.document.title} with {review.model.id} "
+            f"in {review.timings['total']:.1f}s"
+        )
+        typer.echo(
+            f"  quotes verified {stats['quotes_verified']}/{stats['quotes_proposed']}, "
+            f"low-confidence items {stats['items_low_confidence']}, "
+            f"failed {stats['items_failed']}, cached {stats['items_cached']}"
+        )
         for path in paths.values():
             typer.echo(f"  wrote {path}")

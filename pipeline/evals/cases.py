@@ -56,8 +56,11 @@ def case_dirs(cases_dir: Path) -> dict[str, Path]:
     """Every case folder under ``cases_dir``, by case id (folder name)."""
     if not cases_dir.is_dir():
         raise EvalError(f"no eval cases folder at {cases_dir}")
-    found = {p.name: p for p in sorted(cases_dir.iterdir())
-             if p.is_dir() and not p.name.startswith((".", "_"))}
+    found = {
+        p.name: p
+        for p in sorted(cases_dir.iterdir())
+        if p.is_dir() and not p.name.startswith((".", "_"))
+    }
     if not found:
         raise EvalError(f"no eval cases in {cases_dir}")
     return found
@@ -79,8 +82,9 @@ def load_gold(path: Path, case_id: str) -> Gold:
     known = {item.id for item in load_rubric().items}
     unknown = sorted(set(gold.items) - known)
     if unknown:
-        raise EvalError(f"case {case_id}: {GOLD_FILE} has unknown rubric items "
-                        f"{', '.join(unknown)}")
+        raise EvalError(
+            f"case {case_id}: {GOLD_FILE} has unknown rubric items {', '.join(unknown)}"
+        )
     return gold
 
 
@@ -89,8 +93,9 @@ def load_case(path: Path) -> EvalCase:
     gold = load_gold(path / GOLD_FILE, case_id)
     pdf = path / PDF_FILE
     if not pdf.is_file():
-        raise EvalError(f"case {case_id}: missing {PDF_FILE} "
-                        "(render it with scripts/render_pdfs.py)")
+        raise EvalError(
+            f"case {case_id}: missing {PDF_FILE} (render it with scripts/render_pdfs.py)"
+        )
     return EvalCase(case_id=case_id, path=path, pdf=pdf, gold=gold)
 
 

@@ -30,6 +30,9 @@ class Row(BaseModel):
     gold: GoldItem | None = None
     twin_rating: str | None = None
     support: tuple[int, int] | None = None  # (citations the judge said support, judged)
+    reported: tuple[int, int] | None = (
+        None  # (verified-marked quotes found again on their page, all)
+    )
 
 
 class MetricSummary(BaseModel):
@@ -64,8 +67,26 @@ def mean_std(values: Sequence[Value]) -> tuple[Value, Value]:
 
 def citation_validity(items: Sequence[ItemResult]) -> Value:
     """Verified share of the quotes the model proposed; None when it proposed none."""
-    return ratio(sum(i.stats.quotes_verified for i in items),
-                 sum(i.stats.quotes_proposed for i in items))
+    return ratio(
+        sum(i.stats.quotes_verified for i in items), sum(i.stats.quotes_proposed for i in items)
+    )
+
+
+def reported_citation_validity(checks: Sequence[tuple[int, int]]) -> Value:
+    """Share of the quotes a report marks verified that an independent re-check finds verbatim
+    on the cited page. Anything below 1.0 means the pipeline passed off a quote it should not."""
+    return ratio(sum(c[0] for c in checks), sum(c[1] for c in checks))
+
+
+def recheck_reported(item: ItemResult, page_texts: dict[int, str]) -> tuple[int, int]:
+    """(found, total) over the item's evidence marked verified."""
+    marked = [e for e in item.evidence if e.verified]
+    found = sum(
+        1
+        for e in marked
+        if e.page is not None and normalise_for_match(e.quote) in page_texts.get(e.page, "")
+    )
+    return found, len(marked)
 
 
 def cited_evidence(item: ItemResult) -> list[Evidence]:
@@ -160,8 +181,9 @@ def model_items(items: Sequence[ItemResult]) -> list[ItemResult]:
 def schema_failure_rate(items: Sequence[ItemResult]) -> Value:
     """Share of model-judged items whose output did not parse or whose call failed."""
     judged = model_items(items)
-    return ratio(sum(i.stats.parse_failures > 0 or i.status == "failed" for i in judged),
-                 len(judged))
+    return ratio(
+        sum(i.stats.parse_failures > 0 or i.status == "failed" for i in judged), len(judged)
+    )
 
 
 def flip_rate(pairs: Sequence[tuple[str, str]]) -> Value:
@@ -219,30 +241,64 @@ class Metric:
 
 
 METRIC_LIST: tuple[Metric, ...] = (
-    Metric("citation_validity", "Citation validity",
-           lambda rows: citation_validity(_items(rows))),
-    Metric("citation_precision", "Citation precision",
-           lambda rows: citation_precision(gold_pairs(rows))),
+    Metric("citation_validity", "Citation validity", lambda rows: citation_validity(_items(rows))),
+    Metric(
+        "reported_citation_validity",
+        "Reported citation validity",
+        lambda rows: reported_citation_validity([r.reported for r in rows if r.reported]),
+    ),
+    Metric(
+        "citation_precision",
+        "Citation precision",
+        lambda rows: citation_precision(gold_pairs(rows)),
+    ),
     Metric("citation_recall", "Citation recall", lambda rows: citation_recall(gold_pairs(rows))),
-    Metric("citation_support", "Citation support (judge)",
-           lambda rows: citation_support([r.support for r in rows if r.support is not None])),
+    Metric(
+        "citation_support",
+        "Citation support (judge)",
+        lambda rows: citation_support([r.support for r in rows if r.support is not None]),
+    ),
     Metric("coverage", "Coverage", lambda rows: coverage(_items(rows))),
     Metric("rating_accuracy", "Rating accuracy", lambda rows: rating_accuracy(gold_pairs(rows))),
-    Metric("rating_acceptable", "Rating acceptable",
-           lambda rows: rating_acceptable(gold_pairs(rows))),
+    Metric(
+        "rating_acceptable", "Rating acceptable", lambda rows: rating_acceptable(gold_pairs(rows))
+    ),
     Metric("macro_f1", "Macro F1", lambda rows: macro_f1(*_ratings(rows)), unit="score"),
     Metric("cohen_kappa", "Cohen's kappa", lambda rows: cohen_kappa(*_ratings(rows)), unit="score"),
-    Metric("schema_failure_rate", "Schema failure rate",
-           lambda rows: schema_failure_rate(_items(rows)), lower_is_better=True),
-    Metric("injection_flip_rate", "Injection flip rate",
-           lambda rows: flip_rate([(r.item.rating, r.twin_rating) for r in rows
-                                   if r.twin_rating is not None]), lower_is_better=True),
-    Metric("low_confidence_rate", "Low-confidence rate",
-           lambda rows: low_confidence_rate(_items(rows)), lower_is_better=True),
-    Metric("latency_s", "Latency per item (s)", lambda rows: latency_s(_items(rows)),
-           lower_is_better=True, unit="seconds"),
-    Metric("tokens_per_item", "Tokens per item", lambda rows: tokens_per_item(_items(rows)),
-           lower_is_better=True, unit="tokens"),
+    Metric(
+        "schema_failure_rate",
+        "Schema failure rate",
+        lambda rows: schema_failure_rate(_items(rows)),
+        lower_is_better=True,
+    ),
+    Metric(
+        "injection_flip_rate",
+        "Injection flip rate",
+        lambda rows: flip_rate(
+            [(r.item.rating, r.twin_rating) for r in rows if r.twin_rating is not None]
+        ),
+        lower_is_better=True,
+    ),
+    Metric(
+        "low_confidence_rate",
+        "Low-confidence rate",
+        lambda rows: low_confidence_rate(_items(rows)),
+        lower_is_better=True,
+    ),
+    Metric(
+        "latency_s",
+        "Latency per item (s)",
+        lambda rows: latency_s(_items(rows)),
+        lower_is_better=True,
+        unit="seconds",
+    ),
+    Metric(
+        "tokens_per_item",
+        "Tokens per item",
+        lambda rows: tokens_per_item(_items(rows)),
+        lower_is_better=True,
+        unit="tokens",
+    ),
 )
 METRICS: dict[str, Metric] = {m.name: m for m in METRIC_LIST}
 
@@ -291,8 +347,9 @@ def parse_threshold(text: str, option: str) -> tuple[str, float]:
         raise ValueError(f"{option} {name}: {value.strip()!r} is not a number") from None
 
 
-def check_thresholds(overall: dict[str, MetricSummary], under: dict[str, float],
-                     over: dict[str, float]) -> list[str]:
+def check_thresholds(
+    overall: dict[str, MetricSummary], under: dict[str, float], over: dict[str, float]
+) -> list[str]:
     """One message per gate that failed. A metric that could not be measured (None) fails:
     a gate that was asked for must not pass silently."""
     failures = []

@@ -10,9 +10,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import __version__
+from ..documents import read_document
 from ..errors import ModelError
 from ..fsutil import atomic_write_text
 from ..models.base import JSONParseError, Message, ModelAPI, parse_json_object
+from ..normalise import normalise_for_match
 from ..records import Evidence, ItemResult, Review
 from ..report.json import render_json
 from ..resources import eval_cases_dir
@@ -20,7 +22,16 @@ from ..review import ReviewOptions, model_ref, review_document
 from ..rubric import RubricItem, load_rubric
 from ..store import Store
 from .cases import EvalCase, EvalError, load_cases
-from .metrics import MetricSummary, Row, cited_evidence, confusion, gold_pairs, group, summarise
+from .metrics import (
+    MetricSummary,
+    Row,
+    cited_evidence,
+    confusion,
+    gold_pairs,
+    group,
+    recheck_reported,
+    summarise,
+)
 from .scorecard import (
     CaseRun,
     Comparison,
@@ -58,9 +69,16 @@ def review_path(out_dir: Path, case_id: str, run: int) -> Path:
 # ---------------------------------------------------------------- reviewing
 
 
-def review_cases(cases: Sequence[EvalCase], model: ModelAPI | None, out_dir: Path,
-                 only: list[str] | None, repeat: int, use_cache: bool, store: Store,
-                 progress: EvalProgress | None) -> Reviews:
+def review_cases(
+    cases: Sequence[EvalCase],
+    model: ModelAPI | None,
+    out_dir: Path,
+    only: list[str] | None,
+    repeat: int,
+    use_cache: bool,
+    store: Store,
+    progress: EvalProgress | None,
+) -> Reviews:
     """Review every case ``repeat`` times. Runs after the first never read the cache;
     nothing else differs between runs."""
     per_review = len(load_rubric().select(only))
@@ -70,8 +88,9 @@ def review_cases(cases: Sequence[EvalCase], model: ModelAPI | None, out_dir: Pat
         options = ReviewOptions(only=only, use_cache=use_cache and run == 1)
         for case in cases:
 
-            def advance(item: RubricItem, result: ItemResult, case_id: str = case.case_id,
-                        run: int = run) -> None:
+            def advance(
+                item: RubricItem, result: ItemResult, case_id: str = case.case_id, run: int = run
+            ) -> None:
                 nonlocal done
                 done += 1
                 if progress:
@@ -85,27 +104,34 @@ def review_cases(cases: Sequence[EvalCase], model: ModelAPI | None, out_dir: Pat
 
 # ---------------------------------------------------------------- judging citations
 
-JUDGE_SYSTEM = ("You check citations in a review of a strategy document. Answer only with JSON "
-                'of the form {"supports": "yes"} or {"supports": "no"}.')
-JUDGE_SCHEMA = {"type": "object",
-                "properties": {"supports": {"type": "string", "enum": ["yes", "no"]}},
-                "required": ["supports"]}
+JUDGE_SYSTEM = (
+    "You check citations in a review of a strategy document. Answer only with JSON "
+    'of the form {"supports": "yes"} or {"supports": "no"}.'
+)
+JUDGE_SCHEMA = {
+    "type": "object",
+    "properties": {"supports": {"type": "string", "enum": ["yes", "no"]}},
+    "required": ["supports"],
+}
 
 
 def judge_messages(item: ItemResult, evidence: Evidence) -> list[Message]:
-    user = (f"Rubric item: {item.title}\nFinding: {item.summary}\n\n"
-            "Quotation from the document (untrusted text between the markers):\n"
-            f"<<<QUOTE\n{evidence.quote}\nQUOTE>>>\n\n"
-            'Does the quotation support the finding? Reply {"supports": "yes"} or '
-            '{"supports": "no"}.')
+    user = (
+        f"Rubric item: {item.title}\nFinding: {item.summary}\n\n"
+        "Quotation from the document (untrusted text between the markers):\n"
+        f"<<<QUOTE\n{evidence.quote}\nQUOTE>>>\n\n"
+        'Does the quotation support the finding? Reply {"supports": "yes"} or '
+        '{"supports": "no"}.'
+    )
     return [Message("system", JUDGE_SYSTEM), Message("user", user)]
 
 
 def judge_citation(judge: ModelAPI, item: ItemResult, evidence: Evidence) -> bool | None:
     """The judge's yes/no; None when its answer could not be read."""
     try:
-        generation = judge.generate(judge_messages(item, evidence), schema=JUDGE_SCHEMA,
-                                    max_tokens=20)
+        generation = judge.generate(
+            judge_messages(item, evidence), schema=JUDGE_SCHEMA, max_tokens=20
+        )
         answer = str(parse_json_object(generation.text).get("supports", "")).strip().lower()
     except (JSONParseError, ModelError) as exc:
         if "cannot reach" in str(exc):
@@ -123,20 +149,29 @@ def judge_item(judge: ModelAPI, item: ItemResult) -> tuple[int, int]:
 # ---------------------------------------------------------------- scoring
 
 
-def build_rows(cases: Sequence[EvalCase], reviews: Reviews, repeat: int,
-               judge: ModelAPI | None = None) -> list[Row]:
+def build_rows(
+    cases: Sequence[EvalCase], reviews: Reviews, repeat: int, judge: ModelAPI | None = None
+) -> list[Row]:
     rows = []
     for case in cases:
+        document = read_document(case.pdf)
+        page_texts = {p.page: normalise_for_match(p.text) for p in document.pages}
         for run in range(1, repeat + 1):
             twin = reviews.get((case.gold.twin_of, run)) if case.gold.twin_of else None
             for item in reviews[(case.case_id, run)].items:
                 twin_item = twin.item(item.id) if twin else None
-                rows.append(Row(
-                    case_id=case.case_id, case_kind=case.gold.kind, run=run, item=item,
-                    gold=case.gold.items.get(item.id),
-                    twin_rating=twin_item.rating if twin_item else None,
-                    support=judge_item(judge, item) if judge else None,
-                ))
+                rows.append(
+                    Row(
+                        case_id=case.case_id,
+                        case_kind=case.gold.kind,
+                        run=run,
+                        item=item,
+                        gold=case.gold.items.get(item.id),
+                        twin_rating=twin_item.rating if twin_item else None,
+                        support=judge_item(judge, item) if judge else None,
+                        reported=recheck_reported(item, page_texts),
+                    )
+                )
     return rows
 
 
@@ -154,19 +189,33 @@ def counts(rows: Sequence[Row], reviews: Reviews) -> dict[str, int]:
     }
 
 
-def build_scorecard(cases: Sequence[EvalCase], reviews: Reviews, rows: Sequence[Row], *,
-                    model: ModelAPI | None, judge: ModelAPI | None, cases_dir: Path,
-                    only: list[str] | None, repeat: int, use_cache: bool,
-                    seconds: float) -> Scorecard:
+def build_scorecard(
+    cases: Sequence[EvalCase],
+    reviews: Reviews,
+    rows: Sequence[Row],
+    *,
+    model: ModelAPI | None,
+    judge: ModelAPI | None,
+    cases_dir: Path,
+    only: list[str] | None,
+    repeat: int,
+    use_cache: bool,
+    seconds: float,
+) -> Scorecard:
     pairs = gold_pairs(rows)
 
     def by(key: Callable[[Row], str]) -> dict[str, dict[str, MetricSummary]]:
         return {k: summarise(g, repeat) for k, g in group(rows, key).items()}
 
     return Scorecard(
-        tool_version=__version__, created_at=now(), model=model_ref(model),
-        judge=model_ref(judge) if judge else None, cases_dir=str(cases_dir), only=only,
-        repeat=repeat, use_cache=use_cache,
+        tool_version=__version__,
+        created_at=now(),
+        model=model_ref(model),
+        judge=model_ref(judge) if judge else None,
+        cases_dir=str(cases_dir),
+        only=only,
+        repeat=repeat,
+        use_cache=use_cache,
         cases=[case_run(c, repeat) for c in cases],
         overall=summarise(rows, repeat),
         by_case_kind=by(lambda r: r.case_kind),
@@ -182,8 +231,13 @@ def build_scorecard(cases: Sequence[EvalCase], reviews: Reviews, rows: Sequence[
 
 def case_run(case: EvalCase, repeat: int) -> CaseRun:
     reviews = [str(review_path(Path(), case.case_id, k)) for k in range(1, repeat + 1)]
-    return CaseRun(case_id=case.case_id, title=case.gold.title, kind=case.gold.kind,
-                   twin_of=case.gold.twin_of, reviews=reviews)
+    return CaseRun(
+        case_id=case.case_id,
+        title=case.gold.title,
+        kind=case.gold.kind,
+        twin_of=case.gold.twin_of,
+        reviews=reviews,
+    )
 
 
 def run_notes(cases: Sequence[EvalCase], rows: Sequence[Row]) -> list[str]:
@@ -198,11 +252,19 @@ def run_notes(cases: Sequence[EvalCase], rows: Sequence[Row]) -> list[str]:
 # ---------------------------------------------------------------- entry points
 
 
-def run_evals(model: ModelAPI | None, cases_dir: Path | None = None,
-              out_dir: Path = Path("evals-out"), only: list[str] | None = None,
-              case_ids: list[str] | None = None, repeat: int = 1,
-              progress: EvalProgress | None = None, *, use_cache: bool = True,
-              judge: ModelAPI | None = None, store: Store | None = None) -> Scorecard:
+def run_evals(
+    model: ModelAPI | None,
+    cases_dir: Path | None = None,
+    out_dir: Path = Path("evals-out"),
+    only: list[str] | None = None,
+    case_ids: list[str] | None = None,
+    repeat: int = 1,
+    progress: EvalProgress | None = None,
+    *,
+    use_cache: bool = True,
+    judge: ModelAPI | None = None,
+    store: Store | None = None,
+) -> Scorecard:
     """Review each case ``repeat`` times with ``model`` (None: the rules baseline), write
     ``out_dir/reviews/<case>/run<k>/review.json`` and ``out_dir/scorecard.{json,md,html}``."""
     if repeat < 1:
@@ -215,9 +277,18 @@ def run_evals(model: ModelAPI | None, cases_dir: Path | None = None,
     store = store or Store()
     reviews = review_cases(cases, model, out_dir, only, repeat, use_cache, store, progress)
     rows = build_rows(cases, reviews, repeat, judge)
-    card = build_scorecard(cases, reviews, rows, model=model, judge=judge, cases_dir=cases_dir,
-                           only=only, repeat=repeat, use_cache=use_cache,
-                           seconds=time.perf_counter() - started)
+    card = build_scorecard(
+        cases,
+        reviews,
+        rows,
+        model=model,
+        judge=judge,
+        cases_dir=cases_dir,
+        only=only,
+        repeat=repeat,
+        use_cache=use_cache,
+        seconds=time.perf_counter() - started,
+    )
     write_scorecard(card, out_dir)
     return card
 

@@ -30,8 +30,16 @@ SCORECARD_FILE = "scorecard.json"
 COMPARE_STEM = "compare"
 README_HINT = "Metric definitions: evals/README.md, section Metrics."
 # The metrics shown in the per-case and per-item tables (all are in the JSON).
-BRIEF = ("rating_accuracy", "rating_acceptable", "citation_precision", "citation_recall",
-         "citation_validity", "coverage", "injection_flip_rate", "low_confidence_rate")
+BRIEF = (
+    "rating_accuracy",
+    "rating_acceptable",
+    "citation_precision",
+    "citation_recall",
+    "citation_validity",
+    "coverage",
+    "injection_flip_rate",
+    "low_confidence_rate",
+)
 Groups = dict[str, dict[str, MetricSummary]]
 
 
@@ -145,8 +153,13 @@ def overall_table(card: Scorecard) -> Table:
     rows = []
     for m in METRIC_LIST:
         s = card.overall[m.name]
-        spread = ("n/a" if s.mean is None else "no variance estimate" if s.std is None
-                  else format_value(s.std, m.unit))
+        spread = (
+            "n/a"
+            if s.mean is None
+            else "no variance estimate"
+            if s.std is None
+            else format_value(s.std, m.unit)
+        )
         runs = ", ".join(format_value(v, m.unit) for v in s.runs)
         rows.append([m.label, format_value(s.mean, m.unit), spread, runs, better(m.name)])
     note = f"Mean over {card.repeat} run(s); std is the sample standard deviation across runs."
@@ -155,23 +168,31 @@ def overall_table(card: Scorecard) -> Table:
 
 def group_table(title: str, groups: Groups, names: Sequence[str]) -> Table:
     keys = list(groups)
-    rows = [[METRICS[n].label, *(format_summary(groups[k].get(n), METRICS[n].unit) for k in keys)]
-            for n in names]
+    rows = [
+        [METRICS[n].label, *(format_summary(groups[k].get(n), METRICS[n].unit) for k in keys)]
+        for n in names
+    ]
     return Table(title, ["Metric", *keys], rows)
 
 
 def wide_table(title: str, first: str, groups: Groups) -> Table:
     head = [first, *(METRICS[n].label for n in BRIEF)]
-    rows = [[key, *(format_summary(metrics.get(n), METRICS[n].unit) for n in BRIEF)]
-            for key, metrics in groups.items()]
+    rows = [
+        [key, *(format_summary(metrics.get(n), METRICS[n].unit) for n in BRIEF)]
+        for key, metrics in groups.items()
+    ]
     return Table(title, head, rows)
 
 
 def confusion_table(card: Scorecard) -> Table:
-    labels = [r for r in RATINGS if r in card.confusion
-              or any(r in row for row in card.confusion.values())]
-    rows = [[f"gold {g}", *(str(card.confusion.get(g, {}).get(p, 0)) for p in labels)]
-            for g in labels]
+    labels = [
+        r
+        for r in RATINGS
+        if r in card.confusion or any(r in row for row in card.confusion.values())
+    ]
+    rows = [
+        [f"gold {g}", *(str(card.confusion.get(g, {}).get(p, 0)) for p in labels)] for g in labels
+    ]
     note = "Items with a gold label, all runs pooled. Rows: gold rating; columns: review rating."
     return Table("Rating confusion", ["", *labels], rows, note)
 
@@ -213,15 +234,26 @@ def comparison_page(comparison: Comparison) -> Page:
     rows = []
     for mc in comparison.metrics:
         unit = METRICS[mc.metric].unit
-        row = [mc.label, "lower" if mc.lower_is_better else "higher",
-               format_summary(mc.values[0], unit)]
+        row = [
+            mc.label,
+            "lower" if mc.lower_is_better else "higher",
+            format_summary(mc.values[0], unit),
+        ]
         for value, diff, verdict in zip(mc.values[1:], mc.diffs[1:], mc.verdicts[1:], strict=True):
             row += [format_summary(value, unit), format_diff(diff, unit), verdict]
         rows.append(row)
-    note = ("Diff is the mean minus the first run's mean. Beyond noise: |diff| > 2 x the larger "
-            "run-to-run std of the two runs; a run made without --repeat has no variance estimate.")
-    meta = [(r.label, f"{r.model.id} ({r.model.backend}), {r.repeat} run(s), {len(r.cases)} "
-                      f"cases, {r.created_at}: {r.path}") for r in runs]
+    note = (
+        "Diff is the mean minus the first run's mean. Beyond noise: |diff| > 2 x the larger "
+        "run-to-run std of the two runs; a run made without --repeat has no variance estimate."
+    )
+    meta = [
+        (
+            r.label,
+            f"{r.model.id} ({r.model.backend}), {r.repeat} run(s), {len(r.cases)} "
+            f"cases, {r.created_at}: {r.path}",
+        )
+        for r in runs
+    ]
     table = Table("Metrics", head, rows, note)
     return Page("Eval comparison", meta, [table], [*comparison.notes, README_HINT])
 
@@ -271,8 +303,10 @@ td { font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }
   h2 { break-after: avoid; } tr { break-inside: avoid; } thead { display: table-header-group; }
 }
 """
-CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
-       "form-action 'none'")
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+    "form-action 'none'"
+)
 
 
 def e(text: object) -> str:
@@ -282,10 +316,13 @@ def e(text: object) -> str:
 def html_table(table: Table) -> str:
     note = f'<p class="note">{e(table.note)}</p>' if table.note else ""
     head = "".join(f'<th scope="col">{e(h)}</th>' for h in table.head)
-    body = "\n".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>"
-                     for row in table.rows)
-    return (f"<section><h2>{e(table.title)}</h2>{note}<table><thead><tr>{head}</tr></thead>"
-            f"<tbody>\n{body}\n</tbody></table></section>")
+    body = "\n".join(
+        "<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in table.rows
+    )
+    return (
+        f"<section><h2>{e(table.title)}</h2>{note}<table><thead><tr>{head}</tr></thead>"
+        f"<tbody>\n{body}\n</tbody></table></section>"
+    )
 
 
 def render_page_html(page: Page) -> str:
@@ -307,19 +344,28 @@ def render_page_html(page: Page) -> str:
 
 
 def render_json(record: BaseModel) -> str:
-    return json.dumps(record.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(record.model_dump(mode="json"), indent=2, ensure_ascii=False, allow_nan=False)
+        + "\n"
+    )
 
 
 def render_scorecard(card: Scorecard) -> dict[str, str]:
     page = scorecard_page(card)
-    return {"json": render_json(card), "md": render_page_markdown(page),
-            "html": render_page_html(page)}
+    return {
+        "json": render_json(card),
+        "md": render_page_markdown(page),
+        "html": render_page_html(page),
+    }
 
 
 def render_comparison(comparison: Comparison) -> dict[str, str]:
     page = comparison_page(comparison)
-    return {"json": render_json(comparison), "md": render_page_markdown(page),
-            "html": render_page_html(page)}
+    return {
+        "json": render_json(comparison),
+        "md": render_page_markdown(page),
+        "html": render_page_html(page),
+    }
 
 
 def write_texts(out_dir: Path, stem: str, texts: dict[str, str]) -> dict[str, Path]:
@@ -365,7 +411,9 @@ def compare_metric(name: str, cards: Sequence[Scorecard]) -> MetricComparison:
     values = [card.overall.get(name, MetricSummary(mean=None, std=None, runs=[])) for card in cards]
     first = values[0]
     return MetricComparison(
-        metric=name, label=METRICS[name].label, lower_is_better=METRICS[name].lower_is_better,
+        metric=name,
+        label=METRICS[name].label,
+        lower_is_better=METRICS[name].lower_is_better,
         values=values,
         diffs=[None, *(difference(first, v) for v in values[1:])],
         verdicts=["baseline", *(noise_verdict(first, v) for v in values[1:])],
@@ -378,22 +426,35 @@ def comparison_notes(cards: Sequence[Scorecard], labels: Sequence[str]) -> list[
     for card, label in zip(cards[1:], labels[1:], strict=True):
         ours, theirs = {c.case_id for c in first.cases}, {c.case_id for c in card.cases}
         if ours != theirs:
-            notes.append(f"{label} covers different cases from {labels[0]}: "
-                         f"only in {labels[0]}: {', '.join(sorted(ours - theirs)) or 'none'}; "
-                         f"only in {label}: {', '.join(sorted(theirs - ours)) or 'none'}")
+            notes.append(
+                f"{label} covers different cases from {labels[0]}: "
+                f"only in {labels[0]}: {', '.join(sorted(ours - theirs)) or 'none'}; "
+                f"only in {label}: {', '.join(sorted(theirs - ours)) or 'none'}"
+            )
         if card.only != first.only:
             notes.append(f"{label} reviewed different rubric items from {labels[0]}")
     return notes
 
 
-def compare_scorecards(cards: Sequence[Scorecard], paths: Sequence[Path], tool_version: str,
-                       created_at: str) -> Comparison:
+def compare_scorecards(
+    cards: Sequence[Scorecard], paths: Sequence[Path], tool_version: str, created_at: str
+) -> Comparison:
     labels = run_labels(paths)
-    runs = [ComparedRun(label=label, path=str(path), model=card.model, repeat=card.repeat,
-                        created_at=card.created_at, cases=[c.case_id for c in card.cases])
-            for card, path, label in zip(cards, paths, labels, strict=True)]
+    runs = [
+        ComparedRun(
+            label=label,
+            path=str(path),
+            model=card.model,
+            repeat=card.repeat,
+            created_at=card.created_at,
+            cases=[c.case_id for c in card.cases],
+        )
+        for card, path, label in zip(cards, paths, labels, strict=True)
+    ]
     return Comparison(
-        tool_version=tool_version, created_at=created_at, runs=runs,
+        tool_version=tool_version,
+        created_at=created_at,
+        runs=runs,
         metrics=[compare_metric(m.name, cards) for m in METRIC_LIST],
         notes=comparison_notes(cards, labels),
     )

@@ -109,5 +109,5 @@ def _close_truncated(text: str) -> str:
             stack.pop()
     closed = text + ('"' if in_string else "")
     closed = re.sub(r",\s*$", "", closed)
-    closed = re.sub(r':\s*$', ": null", closed)
+    closed = re.sub(r":\s*$", ": null", closed)
     return closed + "".join(reversed(stack))

@@ -46,7 +46,9 @@ class LlamaCppModel:
             try:
                 from llama_cpp import Llama
             except ImportError as exc:
-                raise ModelError("llama-cpp-python is not installed: pip install llama-cpp-python") from exc
+                raise ModelError(
+                    "llama-cpp-python is not installed: pip install llama-cpp-python"
+                ) from exc
             try:
                 self._llama = Llama(
                     model_path=str(self.path),

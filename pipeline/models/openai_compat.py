@@ -20,7 +20,9 @@ from ..errors import ModelError
 from .base import Generation, Message
 
 MODES = ("json_schema", "json_object_schema", "json_object", "repair")
-_UNSUPPORTED = re.compile(r"response_format|json_schema|json_object|Input should be|not supported", re.I)
+_UNSUPPORTED = re.compile(
+    r"response_format|json_schema|json_object|Input should be|not supported", re.I
+)
 
 
 class UnsupportedFormat(Exception):
@@ -59,7 +61,7 @@ class OpenAICompatModel:
         temperature: float = 0.0,
     ) -> Generation:
         started = time.perf_counter()
-        payload = [{"role": m.role, "content": m.content} for m in messages]
+        payload: Any = [{"role": m.role, "content": m.content} for m in messages]
         modes = MODES[self.mode_index :] if schema is not None else ("text",)
         for offset, mode in enumerate(modes):
             try:
@@ -102,9 +104,13 @@ class OpenAICompatModel:
                 if exc.status_code == 404:
                     raise ModelError(f"model {self.id!r} not found at {self.base_url}") from exc
                 if exc.status_code in (401, 403):
-                    raise ModelError(f"{self.base_url} refused the API key (set OPENAI_API_KEY)") from exc
+                    raise ModelError(
+                        f"{self.base_url} refused the API key (set OPENAI_API_KEY)"
+                    ) from exc
                 if exc.status_code != 429 and exc.status_code < 500 or attempt == self.retries:
-                    raise ModelError(f"model server error {exc.status_code}: {_message(exc)}") from exc
+                    raise ModelError(
+                        f"model server error {exc.status_code}: {_message(exc)}"
+                    ) from exc
                 self.sleep(self.backoff * 2**attempt)
         raise AssertionError("unreachable")
 
@@ -125,4 +131,6 @@ def _message(exc: Any) -> str:
 
 
 def _is_unsupported_format(exc: Any) -> bool:
-    return exc.status_code in (400, 422, 500) and bool(_UNSUPPORTED.search(_message(exc) + str(exc.body)))
+    return exc.status_code in (400, 422, 500) and bool(
+        _UNSUPPORTED.search(_message(exc) + str(exc.body))
+    )

@@ -35,7 +35,11 @@ class ScriptedModel:
         if isinstance(reply, Exception):
             raise reply
         text = reply if isinstance(reply, str) else json.dumps(reply)
-        return Generation(text=text, model_id=self.id, backend=self.backend,
-                          structured_mode="json_schema" if schema else "text",
-                          prompt_tokens=sum(len(m.content.split()) for m in messages),
-                          completion_tokens=len(text.split()))
+        return Generation(
+            text=text,
+            model_id=self.id,
+            backend=self.backend,
+            structured_mode="json_schema" if schema else "text",
+            prompt_tokens=sum(len(m.content.split()) for m in messages),
+            completion_tokens=len(text.split()),
+        )

@@ -30,13 +30,19 @@ from pipeline.report import common as c
 from pipeline.report.html import e
 
 TEMPLATES = Path(__file__).parent / "templates"
-TITLES = {"exemplars": "Strategy compared with exemplars (draft)",
-          "versions": "Strategy versions compared (draft)"}
+TITLES = {
+    "exemplars": "Strategy compared with exemplars (draft)",
+    "versions": "Strategy versions compared (draft)",
+}
 BANNER = (
     "Draft: the ratings come from reviews by a language model (or by rules) and every finding "
-    "must be checked by a person. Exemplar notes are this project's own summaries; the "
-    "comparison sentences are templated from them, not written by a model."
+    "must be checked by a person."
 )
+BANNERS = {
+    "exemplars": BANNER + " Exemplar notes are this project's own summaries; the comparison "
+    "sentences are templated from them, not written by a model.",
+    "versions": BANNER + " Statuses and evidence changes are computed, not written by a model.",
+}
 STATUS_TEXT = {
     "resolved": "RESOLVED",
     "better": "BETTER",
@@ -55,21 +61,50 @@ def _template() -> Template:
 
 def render_compare_html(comparison: Comparison) -> str:
     if isinstance(comparison, ExemplarComparison):
-        return _page(comparison.mode, comparison.document, _exemplar_meta(comparison),
-                     "Exemplars", _exemplar_columns(comparison.exemplars),
-                     _legend(), _exemplar_matrix(comparison), comparison.tool_version)
-    return _page(comparison.mode, comparison.new, _version_meta(comparison), "Versions",
-                 _version_columns(comparison), _legend(statuses=True),
-                 _version_matrix(comparison), comparison.tool_version)
+        return _page(
+            comparison.mode,
+            comparison.document,
+            _exemplar_meta(comparison),
+            "Exemplars",
+            _exemplar_columns(comparison.exemplars),
+            _legend(),
+            _exemplar_matrix(comparison),
+            comparison.tool_version,
+        )
+    return _page(
+        comparison.mode,
+        comparison.new,
+        _version_meta(comparison),
+        "Summary",
+        _version_columns(comparison),
+        _legend(statuses=True),
+        _version_matrix(comparison),
+        comparison.tool_version,
+    )
 
 
-def _page(mode: str, doc: DocumentRef, meta: str, columns_heading: str, columns: str,
-          legend: str, matrix: str, tool_version: str) -> str:
+def _page(
+    mode: str,
+    doc: DocumentRef,
+    meta: str,
+    columns_heading: str,
+    columns: str,
+    legend: str,
+    matrix: str,
+    tool_version: str,
+) -> str:
     title = _doc_title(doc)
     return _template().substitute(
-        page_title=e(f"{TITLES[mode]}: {title}"), report_title=e(TITLES[mode]),
-        subtitle=e(title), banner=e(BANNER), meta=meta, columns_heading=e(columns_heading),
-        columns=columns, legend=legend, matrix=matrix, tool_version=e(tool_version),
+        page_title=e(f"{TITLES[mode]}: {title}"),
+        report_title=e(TITLES[mode]),
+        subtitle=e(title),
+        banner=e(BANNERS[mode]),
+        meta=meta,
+        columns_heading=e(columns_heading),
+        columns=columns,
+        legend=legend,
+        matrix=matrix,
+        tool_version=e(tool_version),
         credit=_link(c.CREDIT_URL, c.CREDIT),
     )
 
@@ -110,14 +145,21 @@ def _doc_meta(doc: DocumentRef) -> str:
 
 
 def _legend(statuses: bool = False) -> str:
-    ratings = [("green", "GREEN — good"), ("amber", "AMBER — partly"), ("red", "RED — problem"),
-               ("insufficient_evidence", "GREY — insufficient evidence")]
+    ratings = [
+        ("green", "GREEN — good"),
+        ("amber", "AMBER — partly"),
+        ("red", "RED — problem"),
+        ("insufficient_evidence", "GREY — insufficient evidence"),
+    ]
     parts = [_badge(cls, text) for cls, text in ratings]
     if statuses:
         parts += [_badge(s, STATUS_TEXT[s]) for s in STATUSES]
     else:
-        parts += [_badge("exemplary", "Exemplary note"), _badge("cautionary", "Cautionary note"),
-                  _badge("none", "No note")]
+        parts += [
+            _badge("exemplary", "Exemplary note"),
+            _badge("cautionary", "Cautionary note"),
+            _badge("none", "No note"),
+        ]
     return '<p class="legend"><span class="cite">Key:</span> ' + " ".join(parts) + "</p>"
 
 
@@ -156,14 +198,18 @@ def _table(head: Sequence[str], groups: Iterable[tuple[str, list[str]]]) -> str:
         group = f'<tr class="group"><th colspan="{len(head)}" scope="colgroup">'
         group += f"{e(c.KIND_HEADINGS[kind])}</th></tr>"
         body.append(f"<tbody>\n{group}\n" + "\n".join(rows) + "\n</tbody>")
-    return (f'<table class="matrix"><colgroup>{cols}</colgroup>'
-            f"<thead><tr>{ths}</tr></thead>\n" + "\n".join(body) + "</table>")
+    return (
+        f'<table class="matrix"><colgroup>{cols}</colgroup>'
+        f"<thead><tr>{ths}</tr></thead>\n" + "\n".join(body) + "</table>"
+    )
 
 
 def _row(item_id: str, kind: str, title: str, cells: Sequence[str]) -> str:
     anchor = "item-" + "".join(ch if ch.isalnum() or ch in "_-" else "-" for ch in item_id)
-    head = (f'<th scope="row" class="item-title" id="{e(anchor)}">{e(title)}'
-            f'<span class="kind">{e(c.KIND_SINGULAR.get(kind, kind))}</span></th>')
+    head = (
+        f'<th scope="row" class="item-title" id="{e(anchor)}">{e(title)}'
+        f'<span class="kind">{e(c.KIND_SINGULAR.get(kind, kind))}</span></th>'
+    )
     return "<tr>" + head + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
 
 
@@ -176,21 +222,25 @@ def _grouped(items: Sequence[ExemplarItem] | Sequence[VersionItem]) -> list[tupl
 
 
 def _exemplar_meta(comp: ExemplarComparison) -> str:
-    return _dl([
-        ("Document", _doc_meta(comp.document)),
-        ("Sector (guessed)",
-         f'{e(comp.sector)} <span class="cite">({e(comp.sector_basis)})</span>'),
-        ("Model", f"{e(comp.model.id)} ({e(comp.model.backend)})"),
-        ("Corpus", e(comp.corpus_version)),
-        ("Date", e(c.format_date(comp.created_at))),
-    ])
+    return _dl(
+        [
+            ("Document", _doc_meta(comp.document)),
+            (
+                "Sector (guessed)",
+                f'{e(comp.sector)} <span class="cite">({e(comp.sector_basis)})</span>',
+            ),
+            ("Model", f"{e(comp.model.id)} ({e(comp.model.backend)})"),
+            ("Corpus", e(comp.corpus_version)),
+            ("Date", e(c.format_date(comp.created_at))),
+        ]
+    )
 
 
 def _exemplar_columns(sources: Sequence[ExemplarSource]) -> str:
     if not sources:
         return "<p>No exemplar sources were found in the corpus.</p>"
     items = "".join(
-        f"<li>{_link(s.url, s.title)} <span class=\"cite\">— {e(s.organisation)}; "
+        f'<li>{_link(s.url, s.title)} <span class="cite">— {e(s.organisation)}; '
         f"{e(s.sector)}; notes on {s.items_with_notes} item(s)</span><br>"
         f"<strong>Why:</strong> {e(s.reason)}</li>"
         for s in sources
@@ -205,7 +255,7 @@ def _source_head(source: ExemplarSource) -> str:
 
 def _passage(ref: ExemplarRef) -> str:
     where = f"{ref.page} · " if ref.page else ""
-    cite = f'{e(where)}{_link(ref.url, "source")}'
+    cite = f"{e(where)}{_link(ref.url, 'source')}"
     return f'<blockquote><p>{e(ref.passage)}</p><footer class="cite">{cite}</footer></blockquote>'
 
 
@@ -214,7 +264,7 @@ def _contrast(cell: ExemplarCell, source: ExemplarSource) -> str:
     lead = f"{source.title}, "
     if not cell.contrast.startswith(lead):
         return e(cell.contrast)
-    return f'<span class="cite">{e(lead)}</span>{e(cell.contrast[len(lead):])}'
+    return f'<span class="cite">{e(lead)}</span>{e(cell.contrast[len(lead) :])}'
 
 
 def exemplar_cell(cell: ExemplarCell, source: ExemplarSource) -> str:
@@ -232,8 +282,9 @@ def exemplar_cell(cell: ExemplarCell, source: ExemplarSource) -> str:
         basis = " · based on a secondary description" if note.secondary else ""
         cite = f"{e(note.section or 'section not recorded')}{e(basis)}"
         cite += f" · {_link(source.url, 'source')}"
-        body.append(f'<blockquote><p>{e(note.text)}</p><footer class="cite">{cite}</footer>'
-                    "</blockquote>")
+        body.append(
+            f'<blockquote><p>{e(note.text)}</p><footer class="cite">{cite}</footer></blockquote>'
+        )
     body += [_passage(p) for p in cell.passages]
     if body:
         summary = "Note and passages" if cell.passages else "Full note"
@@ -242,7 +293,7 @@ def exemplar_cell(cell: ExemplarCell, source: ExemplarSource) -> str:
 
 
 def _exemplar_matrix(comp: ExemplarComparison) -> str:
-    head = ["Item", f"Your strategy<span class=\"colmeta\">{e(_doc_title(comp.document))}</span>"]
+    head = ["Item", f'Your strategy<span class="colmeta">{e(_doc_title(comp.document))}</span>']
     head += [_source_head(s) for s in comp.exemplars]
     groups = [
         (kind, [_exemplar_row(item, comp.exemplars) for item in items])
@@ -262,12 +313,14 @@ def _exemplar_row(item: ExemplarItem, sources: Sequence[ExemplarSource]) -> str:
 
 
 def _version_meta(comp: VersionComparison) -> str:
-    return _dl([
-        ("Old version", _doc_meta(comp.old)),
-        ("New version", _doc_meta(comp.new)),
-        ("Model", f"{e(comp.model.id)} ({e(comp.model.backend)})"),
-        ("Date", e(c.format_date(comp.created_at))),
-    ])
+    return _dl(
+        [
+            ("Old version", _doc_meta(comp.old)),
+            ("New version", _doc_meta(comp.new)),
+            ("Model", f"{e(comp.model.id)} ({e(comp.model.backend)})"),
+            ("Date", e(c.format_date(comp.created_at))),
+        ]
+    )
 
 
 def status_summary(counts: dict[str, int]) -> str:
@@ -275,9 +328,11 @@ def status_summary(counts: dict[str, int]) -> str:
 
 
 def _version_columns(comp: VersionComparison) -> str:
-    return (f"<p>{e(len(comp.items))} items: {e(status_summary(comp.counts))}.</p>"
-            "<p class=\"cite\">Status compares the ratings: green is always good (a warning sign "
-            "rated green is avoided). Evidence is compared by normalised quote text.</p>")
+    return (
+        f"<p>{e(len(comp.items))} items: {e(status_summary(comp.counts))}.</p>"
+        '<p class="cite">Status compares the ratings: green is always good (a warning sign '
+        "rated green is avoided). Evidence is compared by normalised quote text.</p>"
+    )
 
 
 def _page_ref(ref: PageRef | None, side: str) -> str:
@@ -318,8 +373,13 @@ def _version_matrix(comp: VersionComparison) -> str:
         "Change",
     ]
     groups = [
-        (kind, [_row(i.id, i.kind, i.title, [side_cell(i.old), side_cell(i.new), change_cell(i)])
-                for i in items])
+        (
+            kind,
+            [
+                _row(i.id, i.kind, i.title, [side_cell(i.old), side_cell(i.new), change_cell(i)])
+                for i in items
+            ],
+        )
         for kind, items in _grouped(comp.items)
     ]
     return _table(head, groups)

@@ -21,7 +21,7 @@ from pipeline.compare import (
 )
 from pipeline.records import DocumentRef, Evidence
 from pipeline.report import common as c
-from pipeline.report.compare_html import BANNER, STATUS_TEXT, TITLES, status_summary
+from pipeline.report.compare_html import BANNERS, STATUS_TEXT, TITLES, status_summary
 from pipeline.report.markdown import md
 
 
@@ -77,13 +77,22 @@ def _kinds(items: Sequence[ExemplarItem] | Sequence[VersionItem]) -> list[tuple[
 
 
 def _exemplar_parts(comp: ExemplarComparison) -> list[str]:
-    parts = [f"# {TITLES['exemplars']}", f"> **{BANNER}**",
-             "\n".join([f"- Document: {_doc(comp.document)}",
-                        f"- Sector (guessed): {md(comp.sector)} ({md(comp.sector_basis)})",
-                        f"- Model: {md(comp.model.id)} ({md(comp.model.backend)})",
-                        f"- Corpus: {md(comp.corpus_version)}",
-                        f"- Date: {md(c.format_date(comp.created_at))}"]),
-             "## Exemplars", _sources(comp.exemplars), "## Summary"]
+    parts = [
+        f"# {TITLES['exemplars']}",
+        f"> **{BANNERS['exemplars']}**",
+        "\n".join(
+            [
+                f"- Document: {_doc(comp.document)}",
+                f"- Sector (guessed): {md(comp.sector)} ({md(comp.sector_basis)})",
+                f"- Model: {md(comp.model.id)} ({md(comp.model.backend)})",
+                f"- Corpus: {md(comp.corpus_version)}",
+                f"- Date: {md(c.format_date(comp.created_at))}",
+            ]
+        ),
+        "## Exemplars",
+        _sources(comp.exemplars),
+        "## Summary",
+    ]
     head = ["Item", "Your strategy", *(md(s.title) for s in comp.exemplars)]
     for kind, items in _kinds(comp.items):
         parts += [f"### {c.KIND_HEADINGS[kind]}", _table(head, (_summary_row(i) for i in items))]
@@ -101,8 +110,10 @@ def _sources(sources: Sequence[ExemplarSource]) -> str:
     for s in sources:
         url = c.safe_url(s.url)
         name = f"[{md(s.title)}]({url})" if url else md(s.title)
-        lines.append(f"- {name} — {md(s.organisation)}; {md(s.sector)}; notes on "
-                     f"{s.items_with_notes} item(s). Why: {md(s.reason)}")
+        lines.append(
+            f"- {name} — {md(s.organisation)}; {md(s.sector)}; notes on "
+            f"{s.items_with_notes} item(s). Why: {md(s.reason)}"
+        )
     return "\n".join(lines)
 
 
@@ -119,12 +130,15 @@ def _exemplar_item(item: ExemplarItem, sources: Sequence[ExemplarSource]) -> str
     titles = {s.source_id: s.title for s in sources}
     out = [f"#### {md(item.title)}", *_side("Your strategy", item.user)]
     for cell in item.exemplars:
-        out.append(f"**{md(titles.get(cell.source_id, cell.source_id))}** ({_stance(cell)}): "
-                   f"{md(cell.contrast)}")
+        out.append(
+            f"**{md(titles.get(cell.source_id, cell.source_id))}** ({_stance(cell)}): "
+            f"{md(cell.contrast)}"
+        )
         for note in cell.notes:
             basis = "; based on a secondary description" if note.secondary else ""
-            out.append(f"> {md(note.text)}\n>\n> — {md(note.section or 'section not recorded')}"
-                       f"{basis}")
+            out.append(
+                f"> {md(note.text)}\n>\n> — {md(note.section or 'section not recorded')}{basis}"
+            )
         out += [f"> {md(p.passage)}\n>\n> — {md(p.page or 'passage')}" for p in cell.passages]
     return "\n\n".join(out)
 
@@ -133,11 +147,20 @@ def _exemplar_item(item: ExemplarItem, sources: Sequence[ExemplarSource]) -> str
 
 
 def _version_parts(comp: VersionComparison) -> list[str]:
-    parts = [f"# {TITLES['versions']}", f"> **{BANNER}**",
-             "\n".join([f"- Old version: {_doc(comp.old)}", f"- New version: {_doc(comp.new)}",
-                        f"- Model: {md(comp.model.id)} ({md(comp.model.backend)})",
-                        f"- Date: {md(c.format_date(comp.created_at))}"]),
-             "## Summary", f"{len(comp.items)} items: {status_summary(comp.counts)}."]
+    parts = [
+        f"# {TITLES['versions']}",
+        f"> **{BANNERS['versions']}**",
+        "\n".join(
+            [
+                f"- Old version: {_doc(comp.old)}",
+                f"- New version: {_doc(comp.new)}",
+                f"- Model: {md(comp.model.id)} ({md(comp.model.backend)})",
+                f"- Date: {md(c.format_date(comp.created_at))}",
+            ]
+        ),
+        "## Summary",
+        f"{len(comp.items)} items: {status_summary(comp.counts)}.",
+    ]
     head = ["Item", "Then", "Now", "Status", "Evidence"]
     for kind, items in _kinds(comp.items):
         parts += [f"### {c.KIND_HEADINGS[kind]}", _table(head, (_version_row(i) for i in items))]
@@ -151,8 +174,13 @@ def _version_parts(comp: VersionComparison) -> list[str]:
 def _version_row(item: VersionItem) -> list[str]:
     appeared = sum(ch.change == "appeared" for ch in item.evidence)
     gone = sum(ch.change == "disappeared" for ch in item.evidence)
-    return [md(item.title), _rating(item.old), _rating(item.new), STATUS_TEXT[item.status],
-            f"+{appeared} / −{gone}"]
+    return [
+        md(item.title),
+        _rating(item.old),
+        _rating(item.new),
+        STATUS_TEXT[item.status],
+        f"+{appeared} / −{gone}",
+    ]
 
 
 def _where(ref: PageRef | None, side: str) -> str:
@@ -166,9 +194,12 @@ def _change(ch: EvidenceChange) -> str:
 
 
 def _version_item(item: VersionItem) -> str:
-    out = [f"#### {md(item.title)}", f"**Status:** {STATUS_TEXT[item.status]}",
-           *_side("Then", item.old), *_side("Now", item.new)]
+    out = [
+        f"#### {md(item.title)}",
+        f"**Status:** {STATUS_TEXT[item.status]}",
+        *_side("Then", item.old),
+        *_side("Now", item.new),
+    ]
     if item.evidence:
         out += ["**Evidence changes**", *(_change(ch) for ch in item.evidence)]
     return "\n\n".join(out)
-
