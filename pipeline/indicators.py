@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from pipeline.quality import looks_like_injection
 from pipeline.records import Document, Evidence, Indicator, Page
 
 MAX_EVIDENCE = 5
@@ -337,8 +338,13 @@ class Hit:
 
 
 def split_sentences(doc: Document) -> list[Sentence]:
-    """Every sentence of every page, in reading order; none crosses a page boundary."""
-    return [s for page in doc.pages for s in _split_page(page)]
+    """Every sentence of every page, in reading order; none crosses a page boundary.
+
+    Sentences addressed to a reviewing model (prompt injection) are not evidence about the
+    strategy, so they are left out: an injected instruction cannot move an indicator."""
+    return [
+        s for page in doc.pages for s in _split_page(page) if not looks_like_injection(s.flat)
+    ]
 
 
 def _split_page(page: Page) -> list[Sentence]:

@@ -1,0 +1,134 @@
+"""The real embedded SmolLM2 model and a real llama_cpp.server on 127.0.0.1 (kept small)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLE_PDF
+
+from pipeline.documents import read_document
+from pipeline.evals.runner import run_evals
+from pipeline.models.llamacpp import LlamaCppModel, default_model_path
+from pipeline.models.openai_compat import OpenAICompatModel
+from pipeline.normalise import normalise_for_match
+from pipeline.records import Review
+from pipeline.resources import eval_cases_dir
+from pipeline.review import ReviewOptions, run_review
+
+pytestmark = pytest.mark.slow
+
+
+def assert_every_verified_quote_is_on_its_page(review: Review) -> None:
+    document = read_document(Path(review.document.path))
+    for item in review.items:
+        for evidence in item.evidence:
+            if evidence.verified:
+                assert evidence.page is not None
+                page_text = normalise_for_match(document.page(evidence.page).text)
+                assert normalise_for_match(evidence.quote) in page_text, evidence.quote
+
+
+def test_embedded_model_review(corpus_home: Path, tmp_path: Path) -> None:
+    only = ["too_long_term", "user_centred"]
+    review, paths = run_review(
+        SAMPLE_PDF, tmp_path / "out", LlamaCppModel(), ReviewOptions(only=only)
+    )
+    assert review.model.backend == "llama.cpp" and review.model.id.startswith("SmolLM2-135M")
+    for item in review.items:
+        assert item.status == "ok" and item.stats.structured_mode == "grammar"
+        assert item.stats.prompt_tokens > 200 and item.stats.completion_tokens > 0
+        if item.confidence == "low":
+            assert item.quality_flags and item.summary != item.model_summary
+    horizon = review.item("too_long_term")
+    assert horizon is not None and horizon.rating in {"red", "amber"}  # never green on 10 years
+    assert_every_verified_quote_is_on_its_page(review)
+    assert json.loads(paths["json"].read_text())["model"]["backend"] == "llama.cpp"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if importlib.util.find_spec("llama_cpp.server") is None:
+        pytest.skip("llama-cpp-python[server] is not installed")
+    port = _free_port()
+    log = (tmp_path_factory.mktemp("server") / "server.log").open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(default_model_path()),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "4096",
+            "--model_alias",
+            "smollm2",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/models", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("llama_cpp.server did not start") from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+@pytest.mark.server
+def test_review_through_real_llama_server(llama_server: str, corpus_home: Path, tmp_path: Path):
+    model = OpenAICompatModel("smollm2", llama_server)
+    review, _ = run_review(SAMPLE_PDF, tmp_path / "out", model, ReviewOptions(only=["focused"]))
+    (item,) = review.items
+    assert item.status == "ok"
+    # llama-cpp-python's server rejects json_schema and accepts json_object with a schema
+    assert item.stats.structured_mode == "json_object_schema"
+    assert item.stats.prompt_tokens > 200
+    assert review.model.backend == "openai-compatible" and review.model.id == "smollm2"
+    assert_every_verified_quote_is_on_its_page(review)
+
+
+@pytest.mark.server
+def test_evals_through_real_llama_server(llama_server: str, corpus_home: Path, tmp_path: Path):
+    model = OpenAICompatModel("smollm2", llama_server)
+    card = run_evals(
+        model,
+        eval_cases_dir(),
+        tmp_path / "evals",
+        only=["too_long_term"],
+        case_ids=["eastmere_council_strong"],
+    )
+    data = json.loads((tmp_path / "evals" / "scorecard.json").read_text())
+    overall = data["overall"]
+    assert overall["schema_failure_rate"]["mean"] == 0.0
+    assert overall["reported_citation_validity"]["mean"] in (None, 1.0)
+    assert (tmp_path / "evals" / "scorecard.html").exists() and card is not None
