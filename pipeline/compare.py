@@ -364,28 +364,46 @@ def _coverage(store: Store, source_ids: Sequence[str]) -> Counter[str]:
     return Counter(sid for sid, _ in notes_by_item(store, source_ids))
 
 
+MIN_NOTES = 4  # a source with fewer item notes than this says little in most rows
+
+
+def _pick(ranked: list[Source], sector: str, coverage: Counter[str], limit: int) -> list[Source]:
+    """The best same-sector source first (however thin), then well-covered sources."""
+    picked = [s for s in ranked if s.sector == sector][:1]
+    for want_rich in (True, False):
+        for source in ranked:
+            rich = coverage[source.id] >= MIN_NOTES
+            if len(picked) < limit and source not in picked and (rich or not want_rich):
+                picked.append(source)
+    return picked
+
+
+def _reason(source: Source, sector: str, similarity: str, notes: int, thin_same: bool) -> str:
+    if source.sector == sector:
+        return f"same sector ({sector}); {similarity}"
+    why = (
+        f"the corpus's {sector} sources have few notes" if thin_same else f"no {sector} source"
+    )
+    return f"other sector ({source.sector}), notes on {notes} items where {why}; {similarity}"
+
+
 def choose_exemplars(
     document: Document, manifest: Manifest, store: Store, sector: str, limit: int = AUTO_LIMIT
 ) -> list[ExemplarSource]:
-    """Up to ``limit`` sources: same sector first, then by embedding similarity; with reasons."""
+    """Up to ``limit`` sources: the closest same-sector source, then sources with enough notes
+    to say something on most items, by sector and embedding similarity; each with its reason."""
     sims = _similarities(store, document)
     candidates = [s for s in manifest.sources if not sims or s.id in sims]  # indexed sources
     ranked = sorted(candidates, key=lambda s: (s.sector != sector, -sims.get(s.id, 0.0), s.id))
-    picked = ranked[:limit]
-    same_total = sum(s.sector == sector for s in candidates)
-    coverage = _coverage(store, [s.id for s in picked])
-    out, same_rank, other_rank = [], 0, 0
+    coverage = _coverage(store, [s.id for s in candidates])
+    picked = _pick(ranked, sector, coverage, limit)
+    thin_same = any(s.sector == sector for s in candidates)
+    out, ranks = [], Counter[str]()
     for source in picked:
-        if source.sector == sector:
-            same_rank += 1
-            reason = f"same sector ({sector}); {_similarity_text(sims.get(source.id), same_rank)}"
-        else:
-            other_rank += 1
-            have = f"only {same_total}" if same_total else "no"
-            reason = (
-                f"other sector ({source.sector}), as the corpus has {have} {sector} "
-                f"source(s); {_similarity_text(sims.get(source.id), other_rank)}"
-            )
+        group = "same" if source.sector == sector else "other"
+        ranks[group] += 1
+        similarity = _similarity_text(sims.get(source.id), ranks[group])
+        reason = _reason(source, sector, similarity, coverage[source.id], thin_same)
         out.append(
             _exemplar_source(source, "auto", reason, sims.get(source.id), coverage[source.id])
         )
