@@ -95,7 +95,7 @@ def build_messages(ctx: ItemContext) -> tuple[list[Message], str]:
     """The chat messages, and the prompt's own wording (for the gate's copy check)."""
     item = ctx.item
     labels = ctx.rubric.rating_labels[item.kind]
-    guide = "\n".join(f"- {r} ({labels[r]}): {ctx.rubric.rating_scale[r]}" for r in RATINGS)
+    guide = "\n".join(f"- {r}: {labels[r]}" for r in RATINGS)
     values = {
         "item_title": item.title,
         "item_kind": KIND_NAMES[item.kind],
