@@ -16,7 +16,7 @@ from .cases import GoldEvidence, GoldItem
 
 Value = float | None
 Pair = tuple[ItemResult, GoldItem]
-CITED_SOURCES = frozenset({"model", "retrieval"})
+CITED_SOURCES = frozenset({"model", "retrieval", "indicator"})
 
 
 class Row(BaseModel):
