@@ -163,6 +163,7 @@ def judge_with_model(ctx: ItemContext, model: ModelAPI) -> ItemResult:
         own_words,
         indicator_rating(ctx.item, ctx.indicators),
         recommendation,
+        ctx.document.text,
     )
     if flags:
         return _low_confidence(ctx, baseline, stats, flags, finding, rating)
@@ -190,7 +191,7 @@ def _needs_repair(text: str) -> bool:
     import json
 
     try:
-        json.loads(text)
+        json.loads(text, strict=False)
     except json.JSONDecodeError:
         return True
     return False

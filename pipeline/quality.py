@@ -27,7 +27,23 @@ def _ngrams(text: str, n: int = 5) -> set[tuple[str, ...]]:
 
 def is_fragment(text: str) -> bool:
     words = re.findall(r"[A-Za-z][A-Za-z'-]+", text)
-    return len(words) < 6 or not re.search(r"[a-z]{3,}", text)
+    return len(words) < 8 or not re.search(r"[a-z]{3,}", text)
+
+
+def is_repetitive(text: str) -> bool:
+    """Degenerate generation: the same 4 words over and over."""
+    words = normalise_for_match(text).split()
+    grams = [tuple(words[i : i + 4]) for i in range(max(0, len(words) - 3))]
+    return bool(grams) and max(grams.count(g) for g in set(grams)) >= 3
+
+
+def copies_document(finding: str, document_text: str, threshold: float = 0.6) -> bool:
+    """A finding should judge the document, not paste it: most 5-grams found in the text."""
+    grams = _ngrams(finding)
+    if not grams:
+        return False
+    text = normalise_for_match(document_text)
+    return sum(" ".join(g) in text for g in grams) / len(grams) >= threshold
 
 
 def repeats_prompt(finding: str, prompt_text: str, threshold: float = 0.5) -> bool:
@@ -53,6 +69,7 @@ def gate(
     instruction_text: str,
     indicator_rating: str | None,
     recommendation: str = "",
+    document_text: str = "",
 ) -> list[str]:
     """Reasons the model's judgement is not usable; empty when it passes."""
     flags = []
@@ -60,8 +77,12 @@ def gate(
         flags.append("repeats an instruction found in the document")
     if is_fragment(finding):
         flags.append("empty or fragment")
+    elif is_repetitive(finding) or is_repetitive(recommendation):
+        flags.append("repetitive text")
     elif repeats_prompt(finding, instruction_text):
         flags.append("repeats the prompt")
+    elif copies_document(finding, document_text):
+        flags.append("copies the document instead of judging it")
     if verified_quotes == 0 and rating != "insufficient_evidence":
         flags.append("no verified evidence")
     if contradicts(rating, indicator_rating):

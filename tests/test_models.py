@@ -33,6 +33,7 @@ SCHEMA = {"type": "object", "properties": {"rating": {"type": "string"}}, "requi
             {"rating": "green", "finding": "cut off mid"},
         ),
         ('{"evidence": [{"quote": "a"', {"evidence": [{"quote": "a"}]}),
+        ('{"finding": "line one\nline two"}', {"finding": "line one\nline two"}),
     ],
 )
 def test_parse_and_repair(text: str, expected: dict[str, Any]) -> None:

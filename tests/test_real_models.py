@@ -132,3 +132,31 @@ def test_evals_through_real_llama_server(llama_server: str, corpus_home: Path, t
     assert overall["schema_failure_rate"]["mean"] == 0.0
     assert overall["reported_citation_validity"]["mean"] in (None, 1.0)
     assert (tmp_path / "evals" / "scorecard.html").exists() and card is not None
+
+
+OLD_PAGES = [
+    "# Fenmoor Trust Digital Strategy 2024-2034\n\nOur ten-year plan covers every system. "
+    "We will adopt artificial intelligence, blockchain and the metaverse across the trust.",
+]
+NEW_PAGES = [
+    "# Fenmoor Trust Digital Strategy 2025-2028\n\nThis three-year plan is reviewed every year "
+    "by the Board. We will not start new AI pilots until Wi-Fi and log-in problems are fixed.",
+]
+
+
+def test_embedded_model_compare_versions(corpus_home: Path, tmp_path: Path) -> None:
+    from conftest import render_pdfs
+
+    from pipeline.compare import compare_versions, write_comparison
+
+    old = render_pdfs.render_text_pdf(OLD_PAGES, tmp_path / "old.pdf")
+    new = render_pdfs.render_text_pdf(NEW_PAGES, tmp_path / "new.pdf")
+    model = LlamaCppModel()
+    comparison = compare_versions(old, new, model, ReviewOptions(only=["too_long_term"]))
+    (item,) = comparison.items
+    assert comparison.model.backend == "llama.cpp"
+    # a 10-year plan can never be rated as avoiding the pitfall, nor a 3-year one as having it
+    assert item.old.rating in {"red", "amber"} and item.new.rating in {"green", "amber"}
+    assert item.status in {"resolved", "better", "unchanged"}
+    paths = write_comparison(comparison, tmp_path / "out")
+    assert "Too long-term" in paths["html"].read_text()

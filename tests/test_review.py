@@ -149,7 +149,7 @@ def test_repairable_json_is_parsed(corpus_home: Path) -> None:
 
 def test_failed_item_is_reported_and_others_continue(corpus_home: Path) -> None:
     def reply(messages: list[Message], schema: dict[str, Any] | None) -> Any:
-        if "RUBRIC ITEM: Focused" in messages[-1].content:
+        if "Item: Focused (" in messages[-1].content:
             return ModelError("model server error 500: boom")
         return careful()(messages, schema)
 

@@ -61,7 +61,7 @@ def parse_json_object(text: str) -> dict[str, Any]:
             continue
         for fixed in (attempt, _repair(attempt), _close_truncated(_repair(attempt))):
             try:
-                value = json.loads(fixed)
+                value = json.loads(fixed, strict=False)
             except (json.JSONDecodeError, TypeError):
                 continue
             if isinstance(value, dict):
