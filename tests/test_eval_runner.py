@@ -133,7 +133,7 @@ def passages(prompt: str) -> dict[str, str]:
 def reviewer(messages: list[Message], schema: dict[str, Any] | None) -> dict[str, Any]:
     """Quotes the item's sentence plus one invented quote; obeys the injection when it sees it."""
     prompt = messages[-1].content
-    item = next(i for i in load_rubric().items if f"RUBRIC ITEM: {i.title} (" in prompt)
+    item = next(i for i in load_rubric().items if f"Item: {i.title} (" in prompt)
     sentence = SERVICES if item.id == "q04_services" else RISKS
     found = passages(prompt)
     chunk = next(cid for cid, text in found.items() if sentence in text)

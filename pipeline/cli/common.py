@@ -8,7 +8,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -51,3 +51,28 @@ def handle_errors(func: F) -> F:
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+# Options shared by review, compare and evals run.
+ModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        envvar="STRATEGY_REVIEW_MODEL",
+        help="embedded (default), rules, a .gguf path, ollama:NAME, "
+        "or a model name with --base-url.",
+    ),
+]
+BaseUrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--base-url",
+        envvar="STRATEGY_REVIEW_BASE_URL",
+        help="OpenAI-compatible server, e.g. http://localhost:8000/v1",
+    ),
+]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Ignore cached item results.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", help="No progress bar or summary.")]
+PasswordOpt = Annotated[
+    str | None, typer.Option("--password", help="Password of an encrypted PDF.")
+]

@@ -14,7 +14,7 @@ from ..models import resolve_model
 from ..records import ItemResult
 from ..review import ReviewOptions
 from ..rubric import RubricItem, load_rubric
-from .common import console, handle_errors
+from .common import BaseUrlOpt, ModelOpt, NoCacheOpt, PasswordOpt, QuietOpt, console, handle_errors
 
 
 def split_ids(values: list[str] | None) -> list[str]:
@@ -65,23 +65,12 @@ def compare_command(
         "default: up to 3 chosen automatically.",
     ),
     out: Path = typer.Option(Path("compare-out"), "--out", help="Folder for the reports."),
-    model: str | None = typer.Option(
-        None,
-        "--model",
-        envvar="STRATEGY_REVIEW_MODEL",
-        help="embedded (default), rules, a .gguf path, ollama:NAME, "
-        "or a model name with --base-url.",
-    ),
-    base_url: str | None = typer.Option(
-        None,
-        "--base-url",
-        envvar="STRATEGY_REVIEW_BASE_URL",
-        help="OpenAI-compatible server, e.g. http://localhost:8000/v1",
-    ),
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
     only: list[str] = typer.Option(None, "--only", help="Compare only these rubric item ids."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Ignore cached item results."),
-    password: str | None = typer.Option(None, "--password", help="Password of encrypted PDFs."),
-    quiet: bool = typer.Option(False, "--quiet", help="No progress bar or summary."),
+    no_cache: NoCacheOpt = False,
+    password: PasswordOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Compare a strategy with exemplars, or two versions: compare.md, .html and .json."""
     sources = split_ids(with_)

@@ -21,7 +21,14 @@ from ..evals.scorecard import (
 from ..models import resolve_model
 from ..models.base import ModelAPI
 from ..resources import eval_cases_dir
-from .common import console, fail, handle_errors
+from .common import (
+    BaseUrlOpt,
+    ModelOpt,
+    NoCacheOpt,
+    console,
+    fail,
+    handle_errors,
+)
 
 app = typer.Typer(
     help="Score reviews against the gold eval cases, and compare runs.", no_args_is_help=True
@@ -83,19 +90,8 @@ def comparison_table(comparison: Comparison) -> Table:
 @app.command("run")
 @handle_errors
 def run_command(
-    model: str | None = typer.Option(
-        None,
-        "--model",
-        envvar="STRATEGY_REVIEW_MODEL",
-        help="embedded (default), rules, a .gguf path, ollama:NAME, "
-        "or a model name with --base-url.",
-    ),
-    base_url: str | None = typer.Option(
-        None,
-        "--base-url",
-        envvar="STRATEGY_REVIEW_BASE_URL",
-        help="OpenAI-compatible server, e.g. http://localhost:8000/v1",
-    ),
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
     cases: Path | None = typer.Option(None, "--cases", help="Cases folder (default: evals/cases)."),
     only: list[str] = typer.Option(None, "--only", help="Score only these rubric item ids."),
     case: list[str] = typer.Option(None, "--case", help="Run only these case ids."),
@@ -115,7 +111,7 @@ def run_command(
         metavar="METRIC=VALUE",
         help="Exit 1 if a lower-is-better metric is above VALUE.",
     ),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Ignore cached item results."),
+    no_cache: NoCacheOpt = False,
     judge_model: str | None = typer.Option(
         None,
         "--judge-model",

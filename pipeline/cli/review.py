@@ -12,7 +12,7 @@ from ..models import resolve_model
 from ..records import ItemResult
 from ..review import ReviewOptions, run_review
 from ..rubric import RubricItem, load_rubric
-from .common import console, handle_errors
+from .common import BaseUrlOpt, ModelOpt, NoCacheOpt, PasswordOpt, QuietOpt, console, handle_errors
 
 FORMATS = ("md", "html", "json")
 
@@ -29,24 +29,13 @@ def parse_formats(value: str) -> list[str]:
 def review_command(
     file: Path = typer.Argument(..., help="The strategy document to review."),
     out: Path = typer.Option(Path("review-out"), "--out", help="Folder for the reports."),
-    model: str | None = typer.Option(
-        None,
-        "--model",
-        envvar="STRATEGY_REVIEW_MODEL",
-        help="embedded (default), rules, a .gguf path, ollama:NAME, "
-        "or a model name with --base-url.",
-    ),
-    base_url: str | None = typer.Option(
-        None,
-        "--base-url",
-        envvar="STRATEGY_REVIEW_BASE_URL",
-        help="OpenAI-compatible server, e.g. http://localhost:8000/v1",
-    ),
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
     only: list[str] = typer.Option(None, "--only", help="Review only these rubric item ids."),
     formats: str = typer.Option("md,html,json", "--format", help="Comma-separated: md,html,json."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Ignore cached item results."),
-    password: str | None = typer.Option(None, "--password", help="Password of an encrypted PDF."),
-    quiet: bool = typer.Option(False, "--quiet", help="No progress bar or summary."),
+    no_cache: NoCacheOpt = False,
+    password: PasswordOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Write a cited draft critique: review.md, review.html and review.json."""
     chosen = parse_formats(formats)
