@@ -159,3 +159,17 @@ def _zip(path: Path) -> Path:
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("hello.txt", "hi")
     return path
+
+
+def test_over_large_files_are_refused(
+    pdfs: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipeline.documents as documents
+
+    monkeypatch.setattr(documents, "MAX_FILE_BYTES", 1000)
+    with pytest.raises(InputError, match="larger than"):
+        read_document(pdfs["labelled"])
+    monkeypatch.setattr(documents, "MAX_FILE_BYTES", 512 * 1024 * 1024)
+    monkeypatch.setattr(documents, "MAX_PAGES", 3)
+    with pytest.raises(InputError, match="more than the 3-page limit"):
+        read_document(pdfs["labelled"])

@@ -85,3 +85,40 @@ def test_installed_console_script(pdfs: dict[str, Path], home: Path) -> None:
     )
     assert missing.returncode == 2 and missing.stderr.strip().count("\n") == 0
     assert "Traceback" not in missing.stderr
+
+
+def test_installed_script_finds_prompts_corpus_and_cases(home: Path, tmp_path: Path) -> None:
+    """Through the console script, so a `pip install .` (not editable) is exercised in CI."""
+    env = {**os.environ, "STRATEGY_REVIEW_HOME": str(home)}
+    listed = subprocess.run(
+        [str(ENTRY), "corpus", "list", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    assert len(json.loads(listed.stdout)) >= 12
+    sample = (
+        Path(__file__).resolve().parent.parent / "examples" / "northbridge-digital-strategy.pdf"
+    )
+    out = tmp_path / "out"
+    reviewed = subprocess.run(
+        [
+            str(ENTRY),
+            "review",
+            str(sample),
+            "--model",
+            "rules",
+            "--only",
+            "focused",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert reviewed.returncode == 0, reviewed.stderr
+    review = json.loads((out / "review.json").read_text())
+    assert review["items"][0]["id"] == "focused" and review["prompts"]["item.md"]
