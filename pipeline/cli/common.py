@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..errors import StrategyReviewError
 
@@ -47,6 +48,19 @@ def handle_errors(func: F) -> F:
             raise fail(f"unexpected {type(exc).__name__}: {detail} (run with --debug)", 1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def progress_bar(quiet: bool) -> Progress:
+    """The progress bar every long command shows on stderr, when it is a terminal."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet or not console.is_terminal,
+        transient=True,
+    )
 
 
 def print_json(data: Any) -> None:

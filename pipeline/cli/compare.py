@@ -7,14 +7,21 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..compare import ExemplarComparison, run_compare
 from ..models import resolve_model
 from ..records import ItemResult
 from ..review import ReviewOptions
 from ..rubric import RubricItem, load_rubric
-from .common import BaseUrlOpt, ModelOpt, NoCacheOpt, PasswordOpt, QuietOpt, console, handle_errors
+from .common import (
+    BaseUrlOpt,
+    ModelOpt,
+    NoCacheOpt,
+    PasswordOpt,
+    QuietOpt,
+    handle_errors,
+    progress_bar,
+)
 
 
 def split_ids(values: list[str] | None) -> list[str]:
@@ -26,15 +33,7 @@ def split_ids(values: list[str] | None) -> list[str]:
 def lazy_progress(total: int, quiet: bool) -> Iterator[Callable[[RubricItem, ItemResult], None]]:
     """A progress bar that appears with the first reviewed item, so that input errors, which
     come before any review work, print nothing but their one line."""
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=quiet,
-        transient=True,
-    )
+    bar = progress_bar(quiet)
     task = bar.add_task("reviewing", total=total, start=False)
 
     def advance(item: RubricItem, result: ItemResult) -> None:

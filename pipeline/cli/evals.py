@@ -6,7 +6,6 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ..evals.metrics import METRIC_LIST, METRICS, check_thresholds, parse_threshold
@@ -25,9 +24,9 @@ from .common import (
     BaseUrlOpt,
     ModelOpt,
     NoCacheOpt,
-    console,
     fail,
     handle_errors,
+    progress_bar,
 )
 
 app = typer.Typer(
@@ -127,15 +126,7 @@ def run_command(
     under, over = parse_gates(fail_under, "--fail-under"), parse_gates(fail_over, "--fail-over")
     judge = resolve_judge(judge_model, judge_base_url)
     backend = resolve_model(model, base_url)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=quiet,
-        transient=True,
-    ) as bar:
+    with progress_bar(quiet) as bar:
         task = bar.add_task("reviewing", total=None)
 
         def advance(event: ProgressEvent) -> None:

@@ -5,14 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..errors import StrategyReviewError
 from ..models import resolve_model
 from ..records import ItemResult
 from ..review import ReviewOptions, run_review
 from ..rubric import RubricItem, load_rubric
-from .common import BaseUrlOpt, ModelOpt, NoCacheOpt, PasswordOpt, QuietOpt, console, handle_errors
+from .common import (
+    BaseUrlOpt,
+    ModelOpt,
+    NoCacheOpt,
+    PasswordOpt,
+    QuietOpt,
+    handle_errors,
+    progress_bar,
+)
 
 FORMATS = ("md", "html", "json")
 
@@ -44,15 +51,7 @@ def review_command(
     backend = resolve_model(model, base_url)
     options = ReviewOptions(only=only or None, use_cache=not no_cache, password=password)
     total = len(only) if only else len(load_rubric().items)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=quiet or not console.is_terminal,
-        transient=True,
-    ) as bar:
+    with progress_bar(quiet) as bar:
         task = bar.add_task("reviewing", total=total)
 
         def advance(item: RubricItem, result: ItemResult) -> None:
