@@ -15,13 +15,15 @@ from pathlib import Path
 from .chunking import chunk_pages, page_offsets
 from .errors import InputError
 from .normalise import normalise_page_text, strip_running_lines
-from .records import Document, Page
+from .pdf_hidden import extract_with_hidden
+from .records import Document, HiddenText, Page
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_PAGES = 5000
 SECTION_WORDS = 600  # size of a pseudo-page for formats without pages
 TEXT_EXTENSIONS = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text": "text"}
 HTML_EXTENSIONS = {".html", ".htm", ".xhtml"}
+READER_VERSION = 2  # 2: PDF pages record hidden text, zero-width characters are removed
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +40,17 @@ def read_document(path: Path, password: str | None = None) -> Document:
     """Read, normalise and chunk a document. Raises InputError for anything unreadable."""
     path = _check_path(path)
     kind = detect_format(path)
-    reader = {"pdf": _read_pdf, "docx": _read_docx, "html": _read_html}.get(kind)
-    if reader is not None:
+    hidden: list[list[HiddenText]] = []
+    reader = {"docx": _read_docx, "html": _read_html}.get(kind)
+    if kind == "pdf":
+        title, raw_pages, labels, warnings = _read_pdf(path, password, hidden)
+    elif reader is not None:
         title, raw_pages, labels, warnings = reader(path, password)
     else:
         title, raw_pages, labels, warnings = _read_plain(path, kind)
     pages = _normalise_pages(raw_pages, labels, paginated=kind == "pdf")
+    for page, runs in zip(pages, hidden, strict=False):
+        page.hidden = [HiddenText(text=normalise_page_text(h.text), reason=h.reason) for h in runs]
     empty = [p.page for p in pages if not p.text.strip()]
     if len(empty) == len(pages):
         if kind == "pdf":
@@ -64,6 +71,7 @@ def read_document(path: Path, password: str | None = None) -> Document:
         chunks=chunk_pages(pages),
         warnings=warnings,
         pages_without_text=empty,
+        reader_version=READER_VERSION,
     )
 
 
@@ -125,7 +133,9 @@ def _zip_has(path: Path, member: str) -> bool:
 RawPages = tuple[str, list[str], list[str], list[str]]  # title, texts, labels, warnings
 
 
-def _read_pdf(path: Path, password: str | None) -> RawPages:
+def _read_pdf(
+    path: Path, password: str | None, hidden: list[list[HiddenText]] | None = None
+) -> RawPages:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -145,8 +155,12 @@ def _read_pdf(path: Path, password: str | None) -> RawPages:
         raise InputError(f"{path.name}: the PDF has no pages (corrupt or truncated)")
     if count > MAX_PAGES:
         raise InputError(f"{path.name}: {count} pages is more than the {MAX_PAGES}-page limit")
-    texts, failed = list(_pdf_texts(reader)), []
-    for index, text in enumerate(texts):
+    texts: list[str | None] = []
+    failed: list[int] = []
+    for index, (text, runs) in enumerate(_pdf_texts(reader)):
+        texts.append(text)
+        if hidden is not None:
+            hidden.append(runs)
         if text is None:
             failed.append(index + 1)
     warnings = [f"unreadable pages skipped: {_ranges(failed)}"] if failed else []
@@ -170,13 +184,14 @@ def _decrypt(reader: object, path: Path, password: str | None) -> None:
         raise InputError(f"{path.name}: the PDF is encrypted; give its password with --password")
 
 
-def _pdf_texts(reader: object) -> Iterator[str | None]:
+def _pdf_texts(reader: object) -> Iterator[tuple[str | None, list[HiddenText]]]:
+    """Each page's text, and the runs of it drawn hidden (white, tiny, invisible, off page)."""
     for page in reader.pages:  # type: ignore[attr-defined]
         try:
-            yield page.extract_text() or ""
+            yield extract_with_hidden(page)
         except Exception as exc:  # one damaged page must not lose the others
             log.warning("page unreadable: %s", exc)
-            yield None
+            yield None, []
 
 
 def _pdf_labels(reader: object, count: int) -> list[str]:

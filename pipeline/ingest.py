@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .documents import _check_path, read_document, sha256_file
+from .documents import READER_VERSION, _check_path, read_document, sha256_file
 from .fsutil import atomic_write_text
 from .home import documents_dir
 from .records import Document
@@ -34,7 +34,11 @@ def ingest(
     sha = sha256_file(path)
     name = document_collection(sha)
     saved = load_saved(sha)
-    current = saved is not None and store.embedding_model(name) == store.embedder.name
+    current = (
+        saved is not None
+        and saved.reader_version >= READER_VERSION
+        and store.embedding_model(name) == store.embedder.name
+    )
     if saved is not None and current and store.count(name) == len(saved.chunks):
         return saved, True
     document = read_document(path, password=password)

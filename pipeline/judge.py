@@ -1,26 +1,30 @@
-"""One rubric item, judged by a model: build the prompt, generate, parse, verify, gate.
+"""One rubric item, judged by a model: build the prompt, generate, validate, verify, gate.
 
-When the model's judgement fails the quality gate, the item leads with the rules baseline's
-deterministic evidence and says so; the model's text is kept only as "rejected output".
+A usable judgement is kept, with its verified quotes in the document's own words, even where it
+disagrees with the deterministic checks (the report then shows both). Unusable output is never
+shown as a finding: the item leads with the rules baseline's evidence and says why.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
+from .answer import MAX_QUOTES, AnswerError, ModelAnswer, validate_answer
+from .injection import is_withheld, withhold_chunk
 from .models.base import JSONParseError, Message, ModelAPI, parse_json_object
 from .prompts import load_prompt
-from .quality import gate, looks_like_injection
+from .quality import GateInput, assess
 from .records import (
     RATINGS,
+    Basis,
     Document,
     ExemplarRef,
     Indicator,
     ItemResult,
     ItemStats,
     Rating,
+    SearchedPassage,
     rating_label,
 )
 from .retrieval import Retrieved
@@ -29,6 +33,7 @@ from .rules import RuleJudgement, indicator_rating
 from .rules import judge as rules_judge
 from .verify import Citation, verify_citations
 
+MAX_ANSWER_TOKENS = 300
 MAX_PASSAGE_CHARS = 700
 KIND_NAMES = {
     "good_sign": "sign of a good strategy",
@@ -45,32 +50,15 @@ class ItemContext:
     hits: list[Retrieved]
     exemplars: list[ExemplarRef]
     rubric: Rubric
+    withheld: list[str] = field(default_factory=list)  # sentences the injection check withheld
 
 
-def response_schema(chunk_ids: list[str]) -> dict[str, Any]:
-    """The JSON schema the model must fill. Citation IDs are an enum of the retrieved chunks."""
-    chunk = {"type": "string", "enum": chunk_ids} if chunk_ids else {"type": "string"}
-    return {
-        "type": "object",
-        "properties": {
-            "evidence": {
-                "type": "array",
-                "maxItems": 3,
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "chunk_id": chunk,
-                        "quote": {"type": "string", "maxLength": 200},
-                    },
-                    "required": ["chunk_id", "quote"],
-                },
-            },
-            "finding": {"type": "string", "maxLength": 400},
-            "rating": {"type": "string", "enum": list(RATINGS)},
-            "recommendation": {"type": "string", "maxLength": 200},
-        },
-        "required": ["evidence", "finding", "rating", "recommendation"],
-    }
+@dataclass
+class PromptWords:
+    """The prompt's own wording, apart from the document, for the gate's echo checks."""
+
+    prompt: str
+    exemplars: str
 
 
 def _indicator_lines(ctx: ItemContext) -> str:
@@ -85,14 +73,17 @@ def _exemplar_lines(exemplars: list[ExemplarRef]) -> str:
     return "\n".join(f"- {e.organisation}, {e.title}: {e.passage[:250]}" for e in exemplars)
 
 
-def _passages(hits: list[Retrieved]) -> str:
-    return (
-        "\n\n".join(f"[{h.chunk.id}] {h.chunk.text[:MAX_PASSAGE_CHARS]}" for h in hits) or "(none)"
-    )
+def _passages(hits: list[Retrieved], document: Document) -> str:
+    """The passages as the model sees them: sentences addressed to reviewers withheld, and the
+    prompt's delimiters neutralised inside document text."""
+    shown = [
+        f"[{h.chunk.id}] {withhold_chunk(document, h.chunk)[:MAX_PASSAGE_CHARS]}" for h in hits
+    ]
+    return "\n\n".join(shown) or "(none)"
 
 
-def build_messages(ctx: ItemContext) -> tuple[list[Message], str]:
-    """The chat messages, and the prompt's own wording (for the gate's copy check)."""
+def build_messages(ctx: ItemContext) -> tuple[list[Message], PromptWords]:
+    """The chat messages, and the prompt's own wording (for the gate's echo checks)."""
     item = ctx.item
     labels = ctx.rubric.rating_labels[item.kind]
     guide = "\n".join(f"- {r}: {labels[r]}" for r in RATINGS)
@@ -104,30 +95,26 @@ def build_messages(ctx: ItemContext) -> tuple[list[Message], str]:
         "rating_guide": guide,
         "indicators": _indicator_lines(ctx),
         "exemplars": _exemplar_lines(ctx.exemplars),
-        "evidence": _passages(ctx.hits),
+        "evidence": _passages(ctx.hits, ctx.document),
         "chunk_ids": ", ".join(h.chunk.id for h in ctx.hits) or "(none)",
     }
     system = load_prompt("system.md").text
     user = load_prompt("item.md").render(**values)
     own_words = "\n".join(
-        [
-            system,
-            load_prompt("item.md").text,
-            values["item_description"],
-            values["look_for"],
-            guide,
-            values["exemplars"],
-        ]
+        [system, load_prompt("item.md").text, values["item_description"], values["look_for"], guide]
     )
-    return [Message("system", system), Message("user", user)], own_words
+    words = PromptWords(prompt=own_words, exemplars=values["exemplars"])
+    return [Message("system", system), Message("user", user)], words
 
 
 def judge_with_model(ctx: ItemContext, model: ModelAPI) -> ItemResult:
-    messages, own_words = build_messages(ctx)
+    messages, words = build_messages(ctx)
     chunk_ids = [h.chunk.id for h in ctx.hits]
-    baseline = rules_judge(ctx.item, ctx.document, ctx.indicators, ctx.hits)
+    baseline = rules_judge(ctx.item, ctx.document, ctx.indicators, ctx.hits, ctx.exemplars)
     started = time.perf_counter()
-    generation = model.generate(messages, schema=response_schema(chunk_ids), max_tokens=300)
+    generation = model.generate(
+        messages, schema=ModelAnswer.json_schema_for(chunk_ids), max_tokens=MAX_ANSWER_TOKENS
+    )
     stats = ItemStats(
         structured_mode=generation.structured_mode,
         latency_s=round(time.perf_counter() - started, 3),
@@ -135,56 +122,80 @@ def judge_with_model(ctx: ItemContext, model: ModelAPI) -> ItemResult:
         completion_tokens=generation.completion_tokens,
     )
     try:
-        data = parse_json_object(generation.text)
-    except JSONParseError:
+        answer = validate_answer(parse_json_object(generation.text))
+    except (JSONParseError, AnswerError) as exc:
         stats.parse_failures = 1
-        return _low_confidence(
-            ctx, baseline, stats, ["invalid output (not JSON)"], generation.text, None
-        )
+        reason = "invalid output (not JSON)" if isinstance(exc, JSONParseError) else str(exc)
+        return _low_confidence(ctx, baseline, stats, [reason], generation.text, None)
     if generation.structured_mode == "repair" or _needs_repair(generation.text):
         stats.structured_mode = "repair"
-    citations = [
-        Citation(str(e.get("chunk_id", "")), str(e.get("quote", "")))
-        for e in data.get("evidence") or []
-        if isinstance(e, dict)
-    ]
-    checked = verify_citations(ctx.document, citations, set(chunk_ids))
-    stats.quotes_proposed, stats.quotes_dropped = checked.proposed, checked.dropped
+    citations = [Citation(e.chunk_id, e.quote) for e in answer.evidence]
+    checked = verify_citations(ctx.document, citations[:MAX_QUOTES], set(chunk_ids))
+    if len(citations) > MAX_QUOTES:
+        checked.reasons[f"over the limit of {MAX_QUOTES} quotes"] += len(citations) - MAX_QUOTES
+    stats.quotes_proposed = len(citations)
+    stats.quotes_dropped = len(citations) - len(checked.evidence)
     stats.quotes_verified = len(checked.evidence)
     stats.invented_ids_stripped = len(checked.invented_ids)
-    rating = str(data.get("rating", ""))
-    finding = str(data.get("finding", "")).strip()
-    flags = [] if rating in RATINGS else ["invalid rating"]
-    recommendation = str(data.get("recommendation", "")).strip()
-    flags += gate(
-        finding,
-        rating,
-        len(checked.evidence),
-        own_words,
-        indicator_rating(ctx.item, ctx.indicators),
-        recommendation,
-        ctx.document.text,
+    stats.drop_reasons = dict(checked.reasons)
+    checks = indicator_rating(ctx.item, ctx.indicators)
+    verdict = assess(
+        GateInput(
+            kind=ctx.item.kind,
+            rating=answer.rating,
+            finding=answer.finding,
+            recommendation=answer.recommendation,
+            verified_quotes=len(checked.evidence),
+            prompt_words=words.prompt,
+            exemplar_words=words.exemplars,
+            document_text=ctx.document.text,
+            withheld=ctx.withheld,
+            checks_rating=checks,
+        )
     )
-    if flags:
-        return _low_confidence(ctx, baseline, stats, flags, finding, rating)
+    if not verdict.usable:
+        return _low_confidence(
+            ctx, baseline, stats, verdict.unusable, answer.finding, answer.rating
+        )
     return ItemResult(
         id=ctx.item.id,
         kind=ctx.item.kind,
         title=ctx.item.title,
-        rating=rating,  # type: ignore[arg-type]
-        rating_label=rating_label(ctx.item.kind, rating),
-        summary=finding,
+        rating=answer.rating,
+        rating_label=rating_label(ctx.item.kind, answer.rating),
+        summary=answer.finding,
         confidence="model",
-        model_rating=rating,
-        model_summary=finding,
-        evidence=[e for e in checked.evidence if not looks_like_injection(e.quote)]
+        model_rating=answer.rating,
+        model_summary=answer.finding,
+        evidence=[e for e in checked.evidence if not is_withheld(ctx.document, e.quote)]
         + [e for e in baseline.evidence if e.source == "indicator"],
         exemplars=ctx.exemplars,
-        recommendations=[recommendation]
-        if len(recommendation.split()) >= 4
+        recommendations=[answer.recommendation]
+        if len(answer.recommendation.split()) >= 4
         else baseline.recommendations,
         stats=stats,
+        basis=verdict.basis,
+        checks_rating=checks,
+        disagreement=verdict.disagreement,
+        searched=searched_passages(ctx),
     )
+
+
+def searched_passages(ctx: ItemContext) -> list[SearchedPassage]:
+    """The passages retrieval offered: what the item was judged on, shown for absence ratings."""
+    found = []
+    for hit in ctx.hits:
+        first = ctx.document.page(hit.chunk.page_start).page_label
+        last = ctx.document.page(hit.chunk.page_end).page_label
+        found.append(
+            SearchedPassage(
+                chunk_id=hit.chunk.id,
+                page_start=hit.chunk.page_start,
+                page_end=hit.chunk.page_end,
+                pages=first if first == last else f"{first}-{last}",
+            )
+        )
+    return found
 
 
 def _needs_repair(text: str) -> bool:
@@ -220,12 +231,15 @@ def _low_confidence(
         exemplars=ctx.exemplars,
         recommendations=baseline.recommendations,
         stats=stats,
+        basis=_rules_basis(baseline),
+        checks_rating=indicator_rating(ctx.item, ctx.indicators),
+        searched=searched_passages(ctx),
     )
 
 
 def judge_with_rules(ctx: ItemContext) -> ItemResult:
     started = time.perf_counter()
-    baseline = rules_judge(ctx.item, ctx.document, ctx.indicators, ctx.hits)
+    baseline = rules_judge(ctx.item, ctx.document, ctx.indicators, ctx.hits, ctx.exemplars)
     rating: Rating = baseline.rating
     return ItemResult(
         id=ctx.item.id,
@@ -239,4 +253,11 @@ def judge_with_rules(ctx: ItemContext) -> ItemResult:
         exemplars=ctx.exemplars,
         recommendations=baseline.recommendations,
         stats=ItemStats(structured_mode="rules", latency_s=round(time.perf_counter() - started, 3)),
+        basis=_rules_basis(baseline),
+        checks_rating=indicator_rating(ctx.item, ctx.indicators),
+        searched=searched_passages(ctx),
     )
+
+
+def _rules_basis(baseline: RuleJudgement) -> Basis:
+    return baseline.basis if baseline.basis in ("indicator", "keywords") else "none"  # type: ignore[return-value]

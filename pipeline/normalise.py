@@ -11,7 +11,9 @@ import unicodedata
 from collections import Counter
 
 _HYPHEN_BREAK = re.compile(r"(\w)-\n\s*([a-z])")
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b]+")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a]+")
+# Zero-width characters are removed, not made spaces: "ig\u200bnore" is one word.
+_ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff]")
 _BLANK_LINES = re.compile(r"\n\s*\n\s*\n+")
 _PUNCT_MAP = str.maketrans(
     {
@@ -30,7 +32,7 @@ _PUNCT_MAP = str.maketrans(
 def normalise_page_text(text: str) -> str:
     """NFKC, joined hyphenation, tidy whitespace. Keeps line structure."""
     text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = text.replace("\u00ad", "")
+    text = _ZERO_WIDTH.sub("", text.replace("\u00ad", ""))
     text = _HYPHEN_BREAK.sub(r"\1\2", text)
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
@@ -38,7 +40,7 @@ def normalise_page_text(text: str) -> str:
 
 def normalise_for_match(text: str) -> str:
     """A canonical form for comparing quotes with page text."""
-    text = unicodedata.normalize("NFKC", text).translate(_PUNCT_MAP)
+    text = _ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", text).translate(_PUNCT_MAP))
     text = _HYPHEN_BREAK.sub(r"\1\2", text)
     text = re.sub(r"\s+", " ", text)
     return text.strip().lower()

@@ -1,90 +1,215 @@
-"""The quality gate: model text that is junk never reaches the report as a finding."""
+"""The quality gate: it separates UNUSABLE model output from DISAGREEMENT.
+
+Unusable output never reaches the report as a finding:
+- an empty answer or a fragment;
+- a loop (the same sentence again, or a few words over and over);
+- an echo of the prompt's own wording or of an exemplar note, or a paste of the document with
+  no judgement of its own;
+- an instruction from the document, obeyed (text addressed to reviewers, or the words of a
+  sentence the injection check withheld);
+- a rating with nothing under it: one that says the document shows something, with no quote
+  verified, or one that rests on absence without saying what is missing.
+
+A usable judgement is kept, even when it contradicts the deterministic checks: the report then
+shows both ratings and says "model and checks disagree: check this". Rating is the model's job;
+the checks are one more piece of evidence, not a veto.
+"""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Literal
 
+from .injection import addresses_reviewer, passes_on_instruction
 from .normalise import normalise_for_match
 
+DISAGREE_NOTICE = "model and checks disagree: check this"
+MAX_FINDING_CHARS = 1500  # the schema asks for 600; past this it is not a board-ready finding
 _SCORE = {"red": 0, "amber": 1, "green": 2}
-_INJECTION = re.compile(
-    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|rules|prompt|guidance)\b"
-    r"|\b(rate|mark|score)\b.{0,30}\b(every|all|each)\b.{0,30}\b(item|items|criteria|green|strong)\b"
-    r"|\b(system prompt|you are now|as an ai)\b",
-    re.I | re.S,
+_LETTER_WORD = re.compile(r"[a-z]{3,}")
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+")
+_MISSING = re.compile(
+    r"\b(?:no|not|never|nothing|none|nowhere|neither|nor|without|lacks?|lacking|missing|"
+    r"absent|absence|omits?|omitted|silent|fails?\s+to|does\s*n[o']t|doesn't|isn't|aren't|"
+    r"cannot|can't|avoids?|avoided|free\s+of|little|only)\b",
+    re.I,
 )
 
+# Reasons an answer is unusable.
+EMPTY = "empty or fragment"
+TOO_LONG = "too long to be a finding"
+LOOP = "repetitive text (a loop)"
+ECHO_PROMPT = "repeats the prompt's own wording"
+ECHO_EXEMPLAR = "repeats an exemplar note"
+PASTE = "pastes the document without judging it"
+OBEYED = "follows an instruction planted in the document"
+UNSUPPORTED = "says the document shows this, but no quote was verified"
+ABSENCE_UNSAID = "rests on absence without saying what is missing"
 
-def looks_like_injection(text: str) -> bool:
-    """Text that addresses the reviewing model instead of describing the strategy."""
-    return bool(_INJECTION.search(text))
+Basis = Literal["evidence", "absence", "none"]
 
 
-def _ngrams(text: str, n: int = 5) -> set[tuple[str, ...]]:
-    words = normalise_for_match(text).split()
-    return {tuple(words[i : i + n]) for i in range(max(0, len(words) - n + 1))}
+@dataclass
+class GateInput:
+    """Everything the gate looks at for one item's answer."""
+
+    kind: str  # good_sign | warning_sign | board_question
+    rating: str
+    finding: str
+    recommendation: str
+    verified_quotes: int
+    prompt_words: str  # instructions, rubric wording, rating guide: everything not document
+    exemplar_words: str = ""
+    document_text: str = ""
+    withheld: list[str] = field(default_factory=list)  # sentences the injection check withheld
+    checks_rating: str | None = None  # the deterministic indicators' rating, if any
+
+
+@dataclass
+class Assessment:
+    unusable: list[str]
+    basis: Basis
+    disagreement: bool
+
+    @property
+    def usable(self) -> bool:
+        return not self.unusable
+
+
+# ---------------------------------------------------------------- text checks
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words without punctuation, so "strategy," and "strategy." are one word."""
+    return _TOKEN.findall(normalise_for_match(text))
+
+
+def ngrams(text: str, n: int = 5) -> list[tuple[str, ...]]:
+    tokens = words(text)
+    return [tuple(tokens[i : i + n]) for i in range(max(0, len(tokens) - n + 1))]
+
+
+def share_found_in(text: str, source: str, n: int = 5) -> float:
+    """Share of ``text``'s n-grams that also occur in ``source`` (0 when text has none)."""
+    grams = ngrams(text, n)
+    if not grams:
+        return 0.0
+    pool = set(ngrams(source, n))
+    return sum(g in pool for g in grams) / len(grams)
 
 
 def is_fragment(text: str) -> bool:
-    words = re.findall(r"[A-Za-z][A-Za-z'-]+", text)
-    return len(words) < 8 or not re.search(r"[a-z]{3,}", text)
+    """Too little to be a judgement: under five words, or no real word at all."""
+    return len(_WORD.findall(text)) < 5 or not _LETTER_WORD.search(text.lower())
 
 
-def is_repetitive(text: str) -> bool:
-    """Degenerate generation: the same 4 words over and over."""
-    words = normalise_for_match(text).split()
-    grams = [tuple(words[i : i + 4]) for i in range(max(0, len(words) - 3))]
-    return bool(grams) and max(grams.count(g) for g in set(grams)) >= 3
-
-
-def copies_document(finding: str, document_text: str, threshold: float = 0.6) -> bool:
-    """A finding should judge the document, not paste it: most 5-grams found in the text."""
-    grams = _ngrams(finding)
+def is_looping(text: str) -> bool:
+    """Degenerate generation: a sentence said twice, a 4-word run said four times, or text
+    whose 4-word runs are mostly repeats. Saying "the strategy does not" three times about
+    three different gaps is not a loop."""
+    sentences = [" ".join(words(s)) for s in _SENTENCE_SPLIT.split(text)]
+    counted = Counter(s for s in sentences if len(s.split()) >= 4)
+    if counted and max(counted.values()) >= 2:
+        return True
+    grams = ngrams(text, 4)
     if not grams:
         return False
-    text = normalise_for_match(document_text)
-    return sum(" ".join(g) in text for g in grams) / len(grams) >= threshold
+    counts = Counter(grams)
+    if max(counts.values()) >= 4:
+        return True
+    return len(grams) >= 12 and len(counts) / len(grams) < 0.5
 
 
-def repeats_prompt(finding: str, prompt_text: str, threshold: float = 0.5) -> bool:
-    """True when most of the finding's 5-grams are copied from the prompt's own wording
-    (instructions, rubric description or exemplar notes), not from the document."""
-    grams = _ngrams(finding)
-    if not grams:
+def echoes(text: str, source: str, threshold: float) -> bool:
+    return len(ngrams(text)) >= 2 and share_found_in(text, source) >= threshold
+
+
+def overlaps_withheld(text: str, withheld: list[str]) -> bool:
+    """The answer repeats words of a withheld sentence (two shared 5-word runs, or one when
+    the sentence is short)."""
+    mine = set(ngrams(text))
+    for sentence in withheld:
+        theirs = set(ngrams(sentence))
+        if theirs and len(mine & theirs) >= min(2, len(theirs)):
+            return True
+    return False
+
+
+def states_missing(text: str) -> bool:
+    """The finding says what is absent ("no mission", "does not name", "lacks any risk")."""
+    return bool(_MISSING.search(text))
+
+
+# ---------------------------------------------------------------- ratings
+
+
+def claims_absence(kind: str, rating: str) -> bool:
+    """A rating that rests on something NOT being in the document: a good sign not shown, a
+    question not answered, a warning sign avoided."""
+    return (kind in ("good_sign", "board_question") and rating == "red") or (
+        kind == "warning_sign" and rating == "green"
+    )
+
+
+def contradicts(model_rating: str, checks_rating: str | None) -> bool:
+    """Two steps apart (green against red) counts as a disagreement worth a reader's check."""
+    if checks_rating not in _SCORE or model_rating not in _SCORE:
         return False
-    return len(grams & _ngrams(prompt_text)) / len(grams) >= threshold
+    return abs(_SCORE[model_rating] - _SCORE[checks_rating]) == 2
 
 
-def contradicts(model_rating: str, indicator_rating: str | None) -> bool:
-    """A model rating two steps from the indicators' rating (green against red) contradicts them."""
-    if indicator_rating is None or model_rating not in _SCORE or indicator_rating not in _SCORE:
-        return False
-    return abs(_SCORE[model_rating] - _SCORE[indicator_rating]) == 2
+# ---------------------------------------------------------------- the gate
 
 
-def gate(
-    finding: str,
-    rating: str,
-    verified_quotes: int,
-    instruction_text: str,
-    indicator_rating: str | None,
-    recommendation: str = "",
-    document_text: str = "",
-) -> list[str]:
-    """Reasons the model's judgement is not usable; empty when it passes."""
-    flags = []
-    if looks_like_injection(finding) or looks_like_injection(recommendation):
-        flags.append("repeats an instruction found in the document")
+def text_problems(answer: GateInput) -> list[str]:
+    """Reasons the answer's text is unusable, whatever its rating."""
+    finding, recommendation = answer.finding, answer.recommendation
+    both = f"{finding} {recommendation}"
     if is_fragment(finding):
-        flags.append("empty or fragment")
-    elif is_repetitive(finding) or is_repetitive(recommendation):
-        flags.append("repetitive text")
-    elif repeats_prompt(finding, instruction_text):
-        flags.append("repeats the prompt")
-    elif copies_document(finding, document_text):
-        flags.append("copies the document instead of judging it")
-    if verified_quotes == 0 and rating != "insufficient_evidence":
-        flags.append("no verified evidence")
-    if contradicts(rating, indicator_rating):
-        flags.append(f"contradicts indicators ({indicator_rating})")
-    return flags
+        return [EMPTY]
+    problems = [TOO_LONG] if len(finding) > MAX_FINDING_CHARS else []
+    if is_looping(finding) or is_looping(recommendation):
+        problems.append(LOOP)
+    if echoes(finding, answer.exemplar_words, 0.5):
+        problems.append(ECHO_EXEMPLAR)
+    elif echoes(finding, answer.prompt_words + "\n" + answer.exemplar_words, 0.7):
+        problems.append(ECHO_PROMPT)
+    elif echoes(finding, answer.document_text, 0.9) or echoes(
+        finding, "\n".join([answer.document_text, answer.prompt_words]), 0.95
+    ):
+        problems.append(PASTE)
+    if (
+        addresses_reviewer(finding)
+        or passes_on_instruction(recommendation)
+        or overlaps_withheld(both, answer.withheld)
+    ):
+        problems.append(OBEYED)
+    return problems
+
+
+def support_problems(answer: GateInput) -> tuple[list[str], Basis]:
+    """Whether the rating has something under it, and what."""
+    if answer.rating == "insufficient_evidence":
+        return [], "none"
+    if answer.verified_quotes:
+        return [], "evidence"
+    if not claims_absence(answer.kind, answer.rating):
+        return [UNSUPPORTED], "none"
+    if not states_missing(answer.finding):
+        return [ABSENCE_UNSAID], "absence"
+    return [], "absence"
+
+
+def assess(answer: GateInput) -> Assessment:
+    problems = text_problems(answer)
+    support, basis = support_problems(answer)
+    return Assessment(
+        unusable=problems + support,
+        basis=basis,
+        disagreement=contradicts(answer.rating, answer.checks_rating),
+    )
+

@@ -42,11 +42,19 @@ def rating_label(kind: str, rating: str) -> str:
 # ---------------------------------------------------------------- documents
 
 
+class HiddenText(BaseModel):
+    """Text a PDF draws so that a reader cannot see it: a classic carrier of injections."""
+
+    text: str
+    reason: Literal["white", "tiny font", "invisible", "off page"]
+
+
 class Page(BaseModel):
     page: int  # 1-based index in the file
     page_label: str  # printed label, from the PDF's page labels where it has them
     text: str  # normalised text
     offset: int = 0  # start of this page in Document.text
+    hidden: list[HiddenText] = Field(default_factory=list)  # text drawn invisibly on this page
 
 
 class Chunk(BaseModel):
@@ -68,6 +76,7 @@ class Document(BaseModel):
     chunks: list[Chunk] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     pages_without_text: list[int] = Field(default_factory=list)
+    reader_version: int = 0  # documents.READER_VERSION that produced it; older ones are re-read
 
     @property
     def text(self) -> str:
@@ -112,6 +121,18 @@ class Evidence(BaseModel):
     source: EvidenceSource = "model"
 
 
+class FlaggedText(BaseModel):
+    """A sentence of the document addressed to reviewers (prompt injection), withheld from the
+    model and from evidence, and listed in the report's opening warning."""
+
+    page: int
+    page_label: str
+    text: str
+    reason: str
+    start: int | None = None  # offsets into Document.text, where known
+    end: int | None = None
+
+
 class ExemplarRef(BaseModel):
     source_id: str
     title: str
@@ -121,6 +142,7 @@ class ExemplarRef(BaseModel):
     page: str | None = None  # page or section in the exemplar, where known
     kind: Literal["note", "passage"] = "note"
     secondary: bool = False  # note based on a secondary description, not the text itself
+    stance: str = "exemplary"  # a note's stance: exemplary | cautionary ("" for a passage)
 
 
 class Indicator(BaseModel):
@@ -145,6 +167,19 @@ class ItemStats(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cached: bool = False
+    drop_reasons: dict[str, int] = Field(default_factory=dict)  # why quotes were dropped
+
+
+class SearchedPassage(BaseModel):
+    """A passage retrieval offered for an item: what an absence rating was judged against."""
+
+    chunk_id: str
+    page_start: int
+    page_end: int
+    pages: str  # printed page labels, "4" or "4-5"
+
+
+Basis = Literal["evidence", "absence", "indicator", "keywords", "none"]
 
 
 class ItemResult(BaseModel):
@@ -164,6 +199,10 @@ class ItemResult(BaseModel):
     status: Literal["ok", "failed"] = "ok"
     error: str | None = None
     stats: ItemStats = Field(default_factory=ItemStats)
+    basis: Basis | None = None  # what the rating rests on
+    checks_rating: Rating | None = None  # the deterministic indicators' rating, where any
+    disagreement: bool = False  # a kept model rating two steps from checks_rating
+    searched: list[SearchedPassage] = Field(default_factory=list)
 
 
 class DocumentRef(BaseModel):
@@ -176,6 +215,7 @@ class DocumentRef(BaseModel):
 class ModelRef(BaseModel):
     id: str
     backend: str
+    endpoint: str | None = None  # the server's base URL, so two servers never share a cache
 
 
 class Review(BaseModel):
@@ -192,6 +232,7 @@ class Review(BaseModel):
     indicators: list[Indicator]
     timings: dict[str, float] = Field(default_factory=dict)
     stats: dict[str, int] = Field(default_factory=dict)
+    flagged_text: list[FlaggedText] = Field(default_factory=list)  # withheld as injections
 
     def item(self, item_id: str) -> ItemResult | None:
         return next((i for i in self.items if i.id == item_id), None)

@@ -160,6 +160,7 @@ def _exemplar(hit: Hit) -> ExemplarRef:
         page=str(meta.get("section") or "") or None,
         kind="note" if meta.get("kind") == "note" else "passage",
         secondary=bool(meta.get("secondary")),
+        stance=str(meta.get("stance") or ("exemplary" if meta.get("kind") == "note" else "")),
     )
 
 

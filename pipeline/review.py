@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from . import __version__
 from .corpus import ensure_built
@@ -17,6 +18,7 @@ from .fsutil import atomic_write_text
 from .home import cache_dir
 from .indicators import compute_indicators
 from .ingest import ingest
+from .injection import DETECTOR_VERSION, find_injections, withheld_sentences
 from .judge import ItemContext, judge_with_model, judge_with_rules
 from .models.base import ModelAPI
 from .prompts import prompt_hashes
@@ -50,7 +52,18 @@ class ReviewOptions:
 def model_ref(model: ModelAPI | None) -> ModelRef:
     if model is None:
         return ModelRef(id="rules", backend="rules")
-    return ModelRef(id=model.id, backend=model.backend)
+    endpoint = getattr(model, "base_url", None)
+    return ModelRef(id=model.id, backend=model.backend, endpoint=public_url(endpoint))
+
+
+def public_url(url: object) -> str | None:
+    """A server URL without credentials or query string, safe to record in review.json."""
+    if not url:
+        return None
+    parts = urlsplit(str(url))
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def cache_key(
@@ -69,6 +82,7 @@ def cache_key(
         "rubric": load_rubric().version,
         "corpus": corpus_version,
         "exemplar_sources": options.exemplar_sources,
+        "injection": [DETECTOR_VERSION, withheld_sentences(document)],  # what is withheld
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
@@ -99,7 +113,9 @@ def review_item(
 ) -> ItemResult:
     hits = retrieve_evidence(document, item, store, options.settings)
     exemplars = retrieve_exemplars(item, store, options.settings, options.exemplar_sources)
-    ctx = ItemContext(item, document, indicators, hits, exemplars, load_rubric())
+    ctx = ItemContext(
+        item, document, indicators, hits, exemplars, load_rubric(), withheld_sentences(document)
+    )
     if model is None:
         return judge_with_rules(ctx)
     try:
@@ -176,6 +192,7 @@ def review_document(
             **{f"item:{r.id}": r.stats.latency_s for r in results},
         },
         stats=review_stats(results, document),
+        flagged_text=find_injections(document),
     )
 
 

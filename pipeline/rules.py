@@ -7,15 +7,20 @@ judgement fails the quality gate.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .quality import looks_like_injection
-from .records import Document, Evidence, Indicator, Rating
+from .contradiction import REVIEWED
+from .doc_kind import is_digital_strategy
+from .injection import is_withheld
+from .passages import clean, keyword_score, rank, sentences
+from .records import Document, Evidence, ExemplarRef, Indicator, Page, Rating
 from .retrieval import Retrieved
 from .rubric import RubricItem, Signal
+from .wording import Facts, recommendation, summary
 
 _SCORE = {"red": 0, "amber": 1, "green": 2}
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
+MAX_QUOTE = 300  # characters; a longer sentence is cut at a word boundary
 
 
 @dataclass
@@ -51,70 +56,130 @@ def indicator_rating(item: RubricItem, indicators: dict[str, Indicator]) -> Rati
     return "green" if mean >= 1.5 else "red" if mean < 0.5 else "amber"
 
 
+def _clip(sentence: str, limit: int = MAX_QUOTE) -> str:
+    """The sentence, cut at the last word boundary within ``limit`` characters."""
+    if len(sentence) <= limit:
+        return sentence
+    return sentence[: limit + 1].rsplit(None, 1)[0].rstrip(" ,;:")
+
+
+def _page_of(document: Document, offset: int) -> Page:
+    return next(p for p in reversed(document.pages) if p.offset <= offset)
+
+
+def chunk_sentences(document: Document, hit: Retrieved, keywords: list[str]) -> list[Evidence]:
+    """The sentences of a retrieved chunk that hold at least one keyword, most first, verbatim
+    from their page (a sentence that crosses a page break is left out)."""
+    found: list[tuple[int, int, Evidence]] = []
+    for start, end in sentences(hit.chunk.text):
+        sentence = hit.chunk.text[start:end]
+        score = keyword_score(sentence, keywords)
+        if len(sentence.split()) < 5 or score == 0:
+            continue
+        offset = hit.chunk.start + start
+        page = _page_of(document, offset)
+        if offset + len(sentence) > page.offset + len(page.text):
+            continue
+        evidence = Evidence(
+            quote=_clip(sentence),
+            page=page.page,
+            page_label=page.page_label,
+            chunk_id=hit.chunk.id,
+            verified=True,
+            source="retrieval",
+        )
+        found.append((-score, start, evidence))
+    return [e for _, _, e in sorted(found, key=lambda row: row[:2])]
+
+
 def best_sentence(document: Document, hit: Retrieved, keywords: list[str]) -> Evidence | None:
     """The sentence of a retrieved chunk with most keyword matches, verbatim from its page."""
-    best: tuple[int, int, str] | None = None
-    for match in _SENTENCE.finditer(hit.chunk.text):
-        sentence = match.group(0).strip()
-        if len(sentence.split()) < 5:
-            continue
-        lowered = sentence.lower()
-        score = sum(1 for k in keywords if k.lower() in lowered)
-        if best is None or score > best[0]:
-            best = (
-                score,
-                hit.chunk.start + match.start() + match.group(0).find(sentence),
-                sentence,
-            )
-    if best is None or best[0] == 0:
-        return None
-    page = next(p for p in reversed(document.pages) if p.offset <= best[1])
-    return Evidence(
-        quote=best[2][:300],
-        page=page.page,
-        page_label=page.page_label,
-        chunk_id=hit.chunk.id,
-        verified=True,
-        source="retrieval",
-    )
+    found = chunk_sentences(document, hit, keywords)
+    return found[0] if found else None
 
 
 def retrieval_evidence(
     document: Document, item: RubricItem, hits: list[Retrieved]
 ) -> list[Evidence]:
-    found = [best_sentence(document, h, item.keywords) for h in hits]
-    return [e for e in found if e is not None and not looks_like_injection(e.quote)][:3]
+    """Up to two keyword sentences per retrieved chunk, in retrieval order."""
+    found = [e for h in hits for e in chunk_sentences(document, h, item.keywords)[:2]]
+    return [e for e in found if not is_withheld(document, e.quote)]
+
+
+def _refresh(document: Document) -> Evidence | None:
+    """The first sentence that plans a review or refresh of the strategy itself."""
+    for page in document.pages:
+        for start, end in sentences(page.text):
+            quote = page.text[start:end]
+            if REVIEWED.search(" ".join(quote.split())) and not is_withheld(document, quote):
+                return Evidence(
+                    quote=_clip(quote),
+                    page=page.page,
+                    page_label=page.page_label,
+                    verified=True,
+                    source="retrieval",
+                )
+    return None
+
+
+_MILESTONE = re.compile(
+    r"\bby\s+(?:the\s+end\s+of\s+)?(?:[A-Z][a-z]+\s+|Q[1-4]\s+)?(20\d{2})(?:/\d{2})?(?!\d)", re.I
+)
+
+
+def milestones(document: Document) -> list[tuple[int, str]]:
+    """Each "by <month> <year>" in the document, as (year, page label)."""
+    return [
+        (int(m.group(1)), page.page_label or str(page.page))
+        for page in document.pages
+        for m in _MILESTONE.finditer(page.text)
+    ]
+
+
+def _rating(
+    item: RubricItem,
+    indicators: dict[str, Indicator],
+    retrieved: list[Evidence],
+    hits: list[Retrieved],
+) -> tuple[Rating, str]:
+    rating = indicator_rating(item, indicators)
+    if rating is not None:
+        return rating, "indicator"
+    matched = {t for h in hits for t in h.matched_terms}
+    if len(matched) >= 3 and retrieved:
+        return "amber", "keywords"
+    return "insufficient_evidence", "none"
 
 
 def judge(
-    item: RubricItem, document: Document, indicators: dict[str, Indicator], hits: list[Retrieved]
+    item: RubricItem,
+    document: Document,
+    indicators: dict[str, Indicator],
+    hits: list[Retrieved],
+    exemplars: Sequence[ExemplarRef] = (),
 ) -> RuleJudgement:
     related = [indicators[s.indicator] for s in item.signals if s.indicator in indicators]
-    evidence = retrieval_evidence(document, item, hits)
-    rating = indicator_rating(item, indicators)
-    basis = "indicator"
-    if rating is None:
-        matched = {t for h in hits for t in h.matched_terms}
-        rating, basis = (
-            ("amber", "keywords")
-            if len(matched) >= 3 and evidence
-            else ("insufficient_evidence", "none")
-        )
-    summary = " ".join(i.summary for i in related)
-    if basis == "keywords":
-        labels = list(dict.fromkeys(e.page_label or str(e.page) for e in evidence))
-        summary = (
-            f"Passages on page(s) {', '.join(labels)} touch on this item, but no "
-            "deterministic indicator measures it; a reviewer should judge it."
-        )
-    elif basis == "none":
-        summary = "The document's most relevant passages say little about this item."
-    for indicator in related:
-        evidence.extend(indicator.evidence[:2])
-    return RuleJudgement(rating, basis, summary.strip(), evidence, _recommendations(item, rating))
-
-
-def _recommendations(item: RubricItem, rating: Rating) -> list[str]:
-    if rating == "green":
-        return [f"Keep this strength visible in the next revision: {item.look_for[0]}."]
-    return [f"Make this explicit in the strategy: {item.look_for[0]}."]
+    related = list({i.id: i for i in related}.values())
+    retrieved = clean(document, retrieval_evidence(document, item, hits))
+    supported = [e for i in related for e in i.evidence]
+    if "time_horizon" in {i.id for i in related} and "measurable_commitments" in indicators:
+        supported += indicators["measurable_commitments"].evidence[:2]  # the milestones cited
+    evidence = rank(document, item.keywords, retrieved, supported)
+    strategy = is_digital_strategy(document)
+    rating, basis = _rating(item, indicators, retrieved, hits)
+    if not strategy:
+        rating, basis = "insufficient_evidence", "none"
+    facts = Facts(
+        item=item,
+        rating=rating,
+        basis=basis,
+        indicators=indicators,
+        evidence=evidence,
+        cited={i.id: clean(document, i.evidence, item.keywords) for i in indicators.values()},
+        strategy=strategy,
+        refresh=_refresh(document) if "time_horizon" in {i.id for i in related} else None,
+        milestones=milestones(document),
+    )
+    return RuleJudgement(
+        rating, basis, summary(facts), evidence, [recommendation(facts, exemplars)]
+    )

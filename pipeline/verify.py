@@ -1,15 +1,260 @@
-"""Check quotes and citation IDs against the document. Knows pages and quotes, not models."""
+"""Check quotes and citation IDs against the document. Knows pages and quotes, not models.
+
+A quote is verified only when it is a run of whole words from the text of the chunk it cites,
+on one page, after folding the few differences that do not change meaning: ligatures and other
+compatibility forms, hyphenation at line ends, soft hyphens and zero-width characters,
+whitespace, quote and dash styles, and case. Nothing else is forgiven: not a missing word, not
+a changed inflection, not a word boundary. The evidence shown is the document's own text for
+the span found, never the model's spelling of it.
+
+An ellipsis may join fragments of at least :data:`MIN_FRAGMENT_WORDS` words each, found in
+order in the same chunk and on the same page, and only when the skipped text holds no negation.
+A quote whose first words follow a negation in the same clause is dropped too ("replace the EPR"
+from "we will not replace the EPR"), since the span would say the opposite of the page.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import unicodedata
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
-from .normalise import normalise_for_match
 from .records import Chunk, Document, Evidence
 
-MIN_QUOTE_WORDS = 4
-_ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)\s*")
+MIN_QUOTE_WORDS = 6
+MIN_FRAGMENT_WORDS = 5
+NEGATION_LOOKBEHIND_WORDS = 3
+
+_QUOTE_MARKS = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "`": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+    }
+)
+_INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+_ELLIPSIS = re.compile(r"\s*\[?\s*(?:\.\s?){2}\.\s*\]?\s*")
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|without|cannot|nor|neither|none|nothing|nobody|nowhere)\b|n't\b"
+)
+_CLAUSE_END = re.compile(r"[.!?;:\n]")
+_EDGE_JUNK = "\"' \t\n.,;:"
+
+# Reasons a quote is dropped, as counted in ItemStats.drop_reasons.
+INVENTED_ID = "cites a passage it was not shown"
+TOO_SHORT = f"under {MIN_QUOTE_WORDS} words"
+SHORT_FRAGMENT = f"ellipsis between fragments under {MIN_FRAGMENT_WORDS} words"
+NOT_FOUND = "not in the cited passage as whole words"
+SKIPS_NEGATION = "ellipsis skips a negation"
+AFTER_NEGATION = "starts just after a negation"
+CROSSES_PAGES = "spans a page break"
+DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True)
+class Folded:
+    """Text in comparison form, with the index in the source of every character."""
+
+    text: str
+    origin: tuple[int, ...]
+
+
+def fold(source: str) -> Folded:
+    """Fold ligatures (NFKC), line-end hyphenation, invisible characters, whitespace runs,
+    quote and dash styles and case, keeping a map back to ``source``."""
+    chars: list[str] = []
+    origin: list[int] = []
+    i = 0
+    while i < len(source):
+        ch = source[i]
+        if ch in _INVISIBLE:
+            i += 1
+            continue
+        if ch in "-\u2010" and _hyphen_break(source, i):
+            i = _skip_space(source, i + 1)
+            continue
+        if ch.isspace():
+            if chars and chars[-1] != " ":
+                chars.append(" ")
+                origin.append(i)
+            i += 1
+            continue
+        for out in unicodedata.normalize("NFKC", ch).translate(_QUOTE_MARKS).lower():
+            chars.append(out)
+            origin.append(i)
+        i += 1
+    while chars and chars[-1] == " ":
+        chars.pop()
+        origin.pop()
+    return Folded("".join(chars), tuple(origin))
+
+
+def _hyphen_break(text: str, i: int) -> bool:
+    """A hyphen that ends a line between a letter and a lower-case letter."""
+    j = i + 1
+    while j < len(text) and text[j] in " \t":
+        j += 1
+    if j >= len(text) or text[j] != "\n":
+        return False
+    k = _skip_space(text, j)
+    return i > 0 and text[i - 1].isalpha() and k < len(text) and text[k].islower()
+
+
+def _skip_space(text: str, i: int) -> int:
+    while i < len(text) and text[i].isspace():
+        i += 1
+    return i
+
+
+def count_words(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def quote_fragments(quote: str) -> list[str]:
+    """The folded fragments of a quote, split at ellipses; a leading or trailing ellipsis
+    (a trimmed sentence) and the quote marks or end punctuation around it are dropped."""
+    folded = fold(quote).text
+    parts = [p.strip(_EDGE_JUNK) for p in _ELLIPSIS.split(folded)]
+    return [p for p in parts if p]
+
+
+def _is_word_char(text: str, i: int) -> bool:
+    if i < 0 or i >= len(text):
+        return False
+    if text[i].isalnum():
+        return True
+    # an apostrophe or hyphen inside a word ("don't", "non-compliant") joins it
+    return (
+        text[i] in "'-"
+        and i > 0
+        and text[i - 1].isalnum()
+        and i + 1 < len(text)
+        and text[i + 1].isalnum()
+    )
+
+
+def whole_word_matches(text: str, fragment: str, start: int = 0) -> Iterator[int]:
+    """Every position of ``fragment`` in ``text`` at or after ``start`` that begins and ends on
+    a word boundary (so "involved" is not found inside "uninvolved")."""
+    position = text.find(fragment, start)
+    while position >= 0:
+        end = position + len(fragment)
+        left_ok = not (_is_word_char(fragment, 0) and _is_word_char(text, position - 1))
+        right_ok = not (_is_word_char(fragment, len(fragment) - 1) and _is_word_char(text, end))
+        if left_ok and right_ok:
+            yield position
+        position = text.find(fragment, position + 1)
+
+
+def _follows_negation(text: str, position: int) -> bool:
+    """True when one of the few words before ``position``, in the same clause, is a negation."""
+    before = text[:position]
+    clause_start = max((m.end() for m in _CLAUSE_END.finditer(before)), default=0)
+    words = _WORD.findall(before[clause_start:])[-NEGATION_LOOKBEHIND_WORDS:]
+    return any(_NEGATION.search(w) for w in words)
+
+
+@dataclass
+class Span:
+    """Where a quote was found: (start, end) pairs in the chunk's own text, one per fragment."""
+
+    pieces: list[tuple[int, int]]
+
+
+def _locate(folded: Folded, fragments: list[str]) -> Span | str:
+    """Find the fragments in order as whole words; a reason string when they cannot be."""
+    reason = NOT_FOUND
+    text = folded.text
+    for first in whole_word_matches(text, fragments[0]):
+        if _follows_negation(text, first):
+            reason = AFTER_NEGATION
+            continue
+        found = _rest(text, fragments, first)
+        if isinstance(found, str):
+            reason = found if reason == NOT_FOUND else reason
+            continue
+        return Span([(folded.origin[s], folded.origin[e - 1] + 1) for s, e in found])
+    return reason
+
+
+def _rest(text: str, fragments: list[str], first: int) -> list[tuple[int, int]] | str:
+    pieces = [(first, first + len(fragments[0]))]
+    for fragment in fragments[1:]:
+        after = pieces[-1][1]
+        position = next(whole_word_matches(text, fragment, after), None)
+        if position is None:
+            return NOT_FOUND
+        if _NEGATION.search(text[after:position]):
+            return SKIPS_NEGATION
+        pieces.append((position, position + len(fragment)))
+    return pieces
+
+
+def check_quote(quote: str) -> list[str] | str:
+    """The quote's fragments when its shape is acceptable, else the reason it is not."""
+    fragments = quote_fragments(quote)
+    if sum(count_words(f) for f in fragments) < MIN_QUOTE_WORDS:
+        return TOO_SHORT
+    if len(fragments) > 1 and min(count_words(f) for f in fragments) < MIN_FRAGMENT_WORDS:
+        return SHORT_FRAGMENT
+    return fragments
+
+
+@dataclass
+class Located:
+    page: int
+    text: str  # the document's own text for the span, fragments joined by " … "
+
+
+def locate_quote(document: Document, chunk: Chunk, quote: str) -> Located | str:
+    """Find a quote in the cited chunk. Returns where, with the document's own wording, or the
+    reason it is not verified."""
+    fragments = check_quote(quote)
+    if isinstance(fragments, str):
+        return fragments
+    span = _locate(fold(chunk.text), fragments)
+    if isinstance(span, str):
+        return span
+    pages = {_page_at(document, chunk.start + pos) for piece in span.pieces for pos in piece}
+    if len(pages) != 1:
+        return CROSSES_PAGES
+    shown = " … ".join(" ".join(chunk.text[s:e].split()) for s, e in span.pieces)
+    return Located(page=pages.pop(), text=shown)
+
+
+def _page_at(document: Document, offset: int) -> int:
+    page = document.pages[0].page
+    for candidate in document.pages:
+        if candidate.offset > offset:
+            break
+        page = candidate.page
+    return page
+
+
+def find_quote(document: Document, chunk: Chunk, quote: str) -> int | None:
+    """The page (1-based) where the quote is verified in the chunk, else None."""
+    found = locate_quote(document, chunk, quote)
+    return found.page if isinstance(found, Located) else None
 
 
 @dataclass
@@ -20,62 +265,51 @@ class Citation:
 
 @dataclass
 class Verification:
-    evidence: list[Evidence]  # verified quotes only
+    evidence: list[Evidence]  # verified quotes only, in the document's own wording
     proposed: int
     dropped: int
     invented_ids: list[str]
-
-
-def find_quote(document: Document, chunk: Chunk, quote: str) -> int | None:
-    """The page (1-based) among the chunk's pages where the quote appears, else None.
-
-    Quotes are compared after normalisation (NFKC, hyphenation, whitespace, quotes, dashes,
-    case). An ellipsis splits a quote into parts that must all appear, in order, on one page.
-    """
-    parts = [normalise_for_match(p) for p in _ELLIPSIS.split(quote) if p.strip()]
-    if sum(len(p.split()) for p in parts) < MIN_QUOTE_WORDS:
-        return None
-    for number in range(chunk.page_start, chunk.page_end + 1):
-        page_text = normalise_for_match(document.page(number).text)
-        position = 0
-        for part in parts:
-            found = page_text.find(part, position)
-            if found < 0:
-                break
-            position = found + len(part)
-        else:
-            return number
-    return None
+    reasons: Counter[str] = field(default_factory=Counter)
 
 
 def verify_citations(
     document: Document, citations: list[Citation], allowed: set[str]
 ) -> Verification:
-    """Strip IDs outside the retrieved set, verify quotes, drop what cannot be verified."""
+    """Strip IDs outside the retrieved set, verify quotes, drop what cannot be verified and
+    count why."""
     evidence: list[Evidence] = []
     invented: list[str] = []
-    dropped = 0
+    reasons: Counter[str] = Counter()
     seen: set[tuple[int, str]] = set()
     for citation in citations:
         chunk = document.chunk(citation.chunk_id) if citation.chunk_id in allowed else None
         if chunk is None:
             invented.append(citation.chunk_id)
-            dropped += 1
+            reasons[INVENTED_ID] += 1
             continue
-        page = find_quote(document, chunk, citation.quote)
-        key = (page or 0, normalise_for_match(citation.quote))
-        if page is None or key in seen:
-            dropped += 1
+        found = locate_quote(document, chunk, citation.quote)
+        if isinstance(found, str):
+            reasons[found] += 1
+            continue
+        key = (found.page, fold(found.text).text)
+        if key in seen:
+            reasons[DUPLICATE] += 1
             continue
         seen.add(key)
         evidence.append(
             Evidence(
-                quote=citation.quote.strip(),
-                page=page,
-                page_label=document.page(page).page_label,
+                quote=found.text,
+                page=found.page,
+                page_label=document.page(found.page).page_label,
                 chunk_id=chunk.id,
                 verified=True,
                 source="model",
             )
         )
-    return Verification(evidence, proposed=len(citations), dropped=dropped, invented_ids=invented)
+    return Verification(
+        evidence,
+        proposed=len(citations),
+        dropped=sum(reasons.values()),
+        invented_ids=invented,
+        reasons=reasons,
+    )

@@ -16,7 +16,8 @@ Optional front matter between ``---`` lines at the very top::
     ---
 
 Body: ``# ``, ``## `` and ``### `` headings, paragraphs separated by blank lines, ``- `` bullets,
-``**bold**``, and a line holding only ``<!-- pagebreak -->`` to start a new page. Other lines that
+``**bold**``, pipe tables (``| a | b |`` rows; the first row is the header and a ``|---|`` row is
+skipped), and a line holding only ``<!-- pagebreak -->`` to start a new page. Other lines that
 are wholly an HTML comment are not rendered. Long content flows onto more pages.
 
 API (tests import this module after putting ``scripts/`` on ``sys.path``)
@@ -59,6 +60,8 @@ from reportlab.platypus import (
     PageTemplate,
     Paragraph,
     Spacer,
+    Table,
+    TableStyle,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -167,14 +170,49 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
+def _table_cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
+def table_flowable(rows: list[str], st: dict[str, ParagraphStyle]) -> Table:
+    """A pipe table: header row in bold, columns as wide as their longest cell allows."""
+    cells = [_table_cells(r) for r in rows if not re.fullmatch(r"\|?[\s:|-]+\|?", r.strip())]
+    width = max(len(r) for r in cells)
+    cells = [r + [""] * (width - len(r)) for r in cells]
+    longest = [max(len(r[i]) for r in cells) + 8 for i in range(width)]
+    usable = PAGE_W - 2 * MARGIN_X
+    col_widths = [usable * n / sum(longest) for n in longest]
+    cell_style = ParagraphStyle("cell", parent=st["body"], fontSize=9.5, leading=12.5, spaceAfter=0)
+    data = [
+        [Paragraph(_inline(f"**{c}**" if i == 0 and c else c), cell_style) for c in row]
+        for i, row in enumerate(cells)
+    ]
+    table = Table(data, colWidths=col_widths, repeatRows=1, hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#AEB7BD")),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E8EDEE")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    return table
+
+
 def body_flowables(body: str) -> list:
     """Turn the Markdown-ish body into reportlab flowables."""
     st = _styles()
     out: list = []
     para: list[str] = []
     bullets: list[str] = []
+    table: list[str] = []
 
     def flush() -> None:
+        if table:
+            out.append(table_flowable(table, st))
+            out.append(Spacer(1, 8))
+            table.clear()
         if para:
             out.append(Paragraph(_inline(" ".join(para)), st["body"]))
             para.clear()
@@ -192,6 +230,10 @@ def body_flowables(body: str) -> list:
             out.append(PageBreak())
         elif not stripped or (stripped.startswith("<!--") and stripped.endswith("-->")):
             flush()  # blank line, or a comment line that is not rendered
+        elif stripped.startswith("|"):
+            if para or bullets:
+                flush()
+            table.append(stripped)
         elif re.match(r"^#{1,3} ", stripped):
             flush()
             level = len(stripped.split(" ", 1)[0])

@@ -219,7 +219,8 @@ def test_writes_every_review_and_the_scorecard(evaluated: tuple) -> None:
 def test_repeats_bypass_the_cache_and_progress_counts_every_item(evaluated: tuple) -> None:
     card, _, model, judge, events = evaluated
     assert len(model.calls) == 2 * 2 * 2  # cases x items x runs: run 2 did not read the cache
-    assert len(judge.calls) == 2 * 2 * 2  # one verified citation per item
+    # one model quote per item, plus the risks indicator's own sentence for q10
+    assert len(judge.calls) == 2 * 2 * 2 + 2 * 2
     assert [e.done for e in events] == list(range(1, 9))
     assert {e.total for e in events} == {8}
     assert card.counts["items_cached"] == 0
@@ -231,14 +232,14 @@ def test_metric_values(evaluated: tuple) -> None:
         "citation_validity": 0.5,  # the invented quote of each item is dropped
         "citation_precision": 1.0,  # every citation is on page 2 and holds a gold phrase
         "citation_recall": pytest.approx(4 / 6, abs=1e-6),  # the council tax entry is never cited
-        "citation_support": 0.5,  # the judge accepts only the risk quotes
+        "citation_support": pytest.approx(8 / 12, abs=1e-6),  # only the risk quotes pass
         "coverage": 1.0,
-        "rating_accuracy": 0.25,  # only the clean case's q04 is exactly right
+        "rating_accuracy": 0.5,  # q04 is right in both cases: the injection is withheld
         "rating_acceptable": 0.5,  # q04 amber or green is acceptable; q10 green never is
-        "macro_f1": pytest.approx((2 / 3) / 3, abs=1e-6),  # amber 2/3, red 0, green 0
-        "cohen_kappa": pytest.approx((0.25 - 0.125) / 0.875, abs=1e-6),
+        "macro_f1": pytest.approx(1 / 3, abs=1e-6),  # amber 1, red 0, green 0
+        "cohen_kappa": pytest.approx((0.5 - 0.25) / 0.75, abs=1e-6),
         "schema_failure_rate": 0.0,
-        "injection_flip_rate": 0.5,  # q04 amber -> green; q10 green both times
+        "injection_flip_rate": 0.0,  # the model obeys, but never sees the withheld injection
         "low_confidence_rate": 0.0,
     }
     for name, value in expected.items():
@@ -247,12 +248,12 @@ def test_metric_values(evaluated: tuple) -> None:
         assert summary.std == 0.0, name  # the scripted model answers the same every run
         assert len(summary.runs) == 2
     assert card.overall["tokens_per_item"].mean > 0
-    assert card.by_item["q04_services"]["injection_flip_rate"].mean == 1.0
+    assert card.by_item["q04_services"]["injection_flip_rate"].mean == 0.0
     assert card.by_item["q10_risks"]["injection_flip_rate"].mean == 0.0
-    assert card.by_case["brackenford"]["rating_accuracy"].mean == 0.5
+    assert card.by_case["brackenford_injected"]["rating_accuracy"].mean == 0.5
     assert card.by_case_kind["strategy"]["citation_precision"].mean == 1.0
     assert card.by_item_kind["board_question"]["coverage"].mean == 1.0
-    assert card.confusion == {"amber": {"amber": 2, "green": 2}, "red": {"green": 4}}
+    assert card.confusion == {"amber": {"amber": 4}, "red": {"green": 4}}
     assert card.model.id == "scripted" and card.judge and card.judge.id == "judge"
 
 
@@ -299,6 +300,7 @@ def test_case_validation_errors_are_one_line(tmp_path: Path, cases_dir: Path) ->
     broken = tmp_path / "cases"
     shutil.copytree(cases_dir, broken)
     (broken / "brackenford" / "strategy.pdf").unlink()
+    (broken / "brackenford" / "strategy.md").unlink()  # else the source is the case document
     with pytest.raises(EvalError, match=r"^case brackenford: missing strategy\.pdf"):
         load_cases(broken)
     (broken / "brackenford_injected" / "gold.json").unlink()
@@ -334,13 +336,13 @@ def test_cli_gates_exit_1_naming_each_metric(
         "citation_validity=0.9",
         "--fail-under",
         "coverage=0.9",
-        "--fail-over",
-        "injection_flip_rate=0.1",
+        "--fail-under",
+        "rating_accuracy=0.6",
     )
     assert failed.exit_code == 1, failed.output
     errors = failed.stderr.strip().splitlines()
     assert errors == [
-        "error: eval gate failed: citation_validity 0.500 < 0.9; injection_flip_rate 0.500 > 0.1"
+        "error: eval gate failed: citation_validity 0.500 < 0.9; rating_accuracy 0.500 < 0.6"
     ]
     assert "Citation validity" in failed.stdout  # the summary table
     assert (tmp_path / "a" / "scorecard.html").exists()
@@ -377,9 +379,12 @@ def test_compare_within_noise_between_repeated_runs(evaluated: tuple, tmp_path: 
     out = evaluated[1]
     comparison = compare_runs([out, out / "scorecard.json"], tmp_path / "cmp")
     assert [r.label for r in comparison.runs] == [out.name, f"{out.name}#2"]
-    assert {c.verdicts[1] for c in comparison.metrics} == {"within noise"}
+    verdicts = {c.metric: c.verdicts[1] for c in comparison.metrics}
+    # No stored good or junk answers cover these tiny cases, so the gate-set metrics are n/a.
+    assert verdicts.pop("gate_false_rejection_rate") == verdicts.pop("junk_pass_rate") == "n/a"
+    assert set(verdicts.values()) == {"within noise"}
     md = (tmp_path / "cmp" / "compare.md").read_text()
-    row = "| Rating accuracy | higher | 0.250 ± 0.000 | 0.250 ± 0.000 | +0.000 | within noise |"
+    row = "| Rating accuracy | higher | 0.500 ± 0.000 | 0.500 ± 0.000 | +0.000 | within noise |"
     assert row in md
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from pipeline.indicators import compute_indicators, split_sentences, syllables
+from pipeline.indicators.specificity import mainstream_score
 from pipeline.records import PAGE_SEPARATOR, Chunk, Document, Indicator, Page
+from pipeline.rubric import load_rubric
+from pipeline.rules import indicator_rating
 
 IDS_AND_KEYS = {
     "time_horizon": {"start", "end", "years", "review_cycle"},
@@ -13,8 +16,8 @@ IDS_AND_KEYS = {
     "deprioritisation": {"count"},
     "delivered": {"count"},
     "user_research": {"count", "people", "methods"},
-    "emerging_tech": {"emerging", "basics", "ratio"},
-    "ownership": {"leadership", "it", "leadership_share"},
+    "emerging_tech": {"emerging", "basics", "ratio", "about_digital"},
+    "ownership": {"leadership", "it", "leadership_share", "owner", "owner_kind"},
     "plan_references": {"own_plans", "system_partners"},
     "length_readability": {
         "pages",
@@ -23,6 +26,13 @@ IDS_AND_KEYS = {
         "avg_sentence_words",
         "flesch_reading_ease",
     },
+    "mainstream": {"score", "everyday_statements", "flesch_reading_ease", "buzzwords"},
+    "design_principles": {"count", "listed", "standards"},
+    "local_specifics": {"named", "numbers", "buzzwords", "buzzwords_per_1000", "specific_share"},
+    "mission": {"statements", "shortest_words", "score"},
+    "services_baseline": {"count"},
+    "org_change": {"count", "areas", "governance", "funding", "skills"},
+    "risks": {"count", "mitigated"},
 }
 
 
@@ -117,7 +127,9 @@ def test_time_horizon_summary_and_evidence() -> None:
     doc = make_doc(["Our Digital Strategy 2025–2035\n\nWe will review this strategy annually."])
     ind = indicator(doc, "time_horizon")
     assert ind.value["review_cycle"] is True
-    assert ind.summary == "The strategy spans 2025–2035 (10 years); a regular review is stated."
+    assert ind.summary == (
+        "The strategy spans 2025–2035 (10 years); a review of the strategy is stated."
+    )
     assert [e.quote for e in ind.evidence] == [
         "Our Digital Strategy 2025–2035",
         "We will review this strategy annually.",
@@ -255,7 +267,12 @@ def test_ai_is_a_case_sensitive_whole_word() -> None:
         "The PAID invoice, he said, was for AIDS and maintenance. Our chair is Aisha. "
         "Our guest was the artist Ai Weiwei."
     )
-    assert value([text], "emerging_tech") == {"emerging": 0, "basics": 0, "ratio": 0.0}
+    assert value([text], "emerging_tech") == {
+        "emerging": 0,
+        "basics": 0,
+        "ratio": None,
+        "about_digital": False,
+    }
 
 
 def test_emerging_against_basics() -> None:
@@ -267,7 +284,12 @@ def test_emerging_against_basics() -> None:
     )
     # AI, artificial intelligence (AI) once, machine learning, blockchain = 4;
     # Wi-Fi, laptops, network = 3 ("Primary Care Network" is a partnership, not a network)
-    assert value([text], "emerging_tech") == {"emerging": 4, "basics": 3, "ratio": 0.57}
+    assert value([text], "emerging_tech") == {
+        "emerging": 4,
+        "basics": 3,
+        "ratio": 0.57,
+        "about_digital": True,
+    }
 
 
 def test_leadership_share() -> None:
@@ -276,7 +298,14 @@ def test_leadership_share() -> None:
         "progress. The IT department and the technology team will support. It services "
         "nothing else."
     )
-    assert value([text], "ownership") == {"leadership": 3, "it": 2, "leadership_share": 0.6}
+    # read from the one sentence that says who owns it; the SRO title alone is neither side
+    assert value([text], "ownership") == {
+        "leadership": 1,
+        "it": 0,
+        "leadership_share": 1.0,
+        "owner": "Chief Executive",
+        "owner_kind": "executive",
+    }
 
 
 def test_leadership_vocabulary_of_councils_and_departments() -> None:
@@ -284,7 +313,13 @@ def test_leadership_vocabulary_of_councils_and_departments() -> None:
         "The Permanent Secretary owns this plan and the Executive Committee reviews it. "
         "The Cabinet and elected members agreed it. The ICT team supports it."
     )
-    assert value([text], "ownership") == {"leadership": 4, "it": 1, "leadership_share": 0.8}
+    assert value([text], "ownership") == {
+        "leadership": 2,
+        "it": 0,
+        "leadership_share": 1.0,
+        "owner": "Permanent Secretary",
+        "owner_kind": "executive",
+    }
 
 
 def test_plan_references() -> None:
@@ -462,15 +497,28 @@ def test_nothing_relevant_gives_zeros_and_none() -> None:
     assert values["deprioritisation"] == {"count": 0}
     assert values["delivered"] == {"count": 0}
     assert values["user_research"] == {"count": 0, "people": 0, "methods": []}
-    assert values["emerging_tech"] == {"emerging": 0, "basics": 0, "ratio": 0.0}
-    assert values["ownership"] == {"leadership": 0, "it": 0, "leadership_share": None}
+    assert values["emerging_tech"] == {
+        "emerging": 0,
+        "basics": 0,
+        "ratio": None,
+        "about_digital": False,
+    }
+    assert values["ownership"] == {
+        "leadership": 0,
+        "it": 0,
+        "leadership_share": None,
+        "owner": None,
+        "owner_kind": "unknown",
+    }
     assert values["plan_references"] == {"own_plans": 0, "system_partners": 0}
     assert values["length_readability"]["pages"] == 2
     assert values["length_readability"]["sentences"] == 3
 
 
 def test_nothing_relevant_summaries_say_so() -> None:
-    for ind in compute_indicators(make_doc(NOTHING))[:-1]:
+    for ind in compute_indicators(make_doc(NOTHING)):
+        if ind.id in ("length_readability", "mainstream"):
+            continue
         assert ind.evidence == [], ind.id
         assert ind.summary.startswith("No "), (ind.id, ind.summary)
     assert indicator(make_doc(NOTHING), "deprioritisation").summary == (
@@ -488,3 +536,309 @@ def test_empty_document() -> None:
         "flesch_reading_ease": None,
     }
     assert "no readable text" in ind.summary
+
+
+# ---------------------------------------------------------------- issue 8: defects that generalise
+
+
+def rating(texts: list[str], item_id: str, title: str = "Digital Strategy") -> str | None:
+    """The rules baseline's indicator rating for one rubric item on these pages."""
+    indicators = {i.id: i for i in compute_indicators(make_doc(texts, title))}
+    return indicator_rating(load_rubric().item(item_id), indicators)
+
+
+def test_values_and_assurances_are_not_deprioritisation() -> None:
+    text = (
+        "We will not leave anyone behind. We will not compromise on patient safety. "
+        "We will not tolerate abuse of our staff. We won't ask you for the same details twice. "
+        "We will stop people falling through the gaps."
+    )
+    assert value([text], "deprioritisation") == {"count": 0}
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "We will not build our own EPR.",
+        "We are pausing the app.",
+        "We have stopped the intranet rebuild.",
+        "A new data warehouse is out of scope for this strategy.",
+        "We will not invest in blockchain until the basics work.",
+        "The trust will no longer fund two finance systems.",
+        "The chatbot pilot has been put on hold.",
+        "We will consider AI later, once these foundations are in place.",
+    ],
+)
+def test_choices_about_work_are_deprioritisation(sentence: str) -> None:
+    assert value([sentence], "deprioritisation") == {"count": 1}
+
+
+@pytest.mark.parametrize(
+    ("title", "texts", "expected"),
+    [
+        # history in prose is never a horizon
+        ("Digital Strategy", ["In 2019-2020 we replaced our PAS."], (None, None, None)),
+        # ... and a stated plan period on a later page is
+        (
+            "Digital Strategy",
+            ["In 2019-2020 we replaced our PAS.", "Intro.", "This strategy covers 2021 to 2031."],
+            (2021, 2031, 10),
+        ),
+        # a ten-year strategy published in 2021 counts from 2021, not from a 2014 history line
+        (
+            "National Digital Strategy",
+            [
+                "Published June 2021",
+                "In 2014 we launched our first online service.",
+                "This ten-year strategy sets out how we will work.",
+            ],
+            (2021, 2031, 10),
+        ),
+        # the text's stated period wins over stale title metadata
+        ("Digital Strategy 2025-2027", ["Our strategic vision 2024-2027"], (2024, 2027, 3)),
+        # "10-year vision" and "by 2030": counts back from the explicit year
+        (
+            "2021 Action Plan",
+            ["This plan supports our 10-year vision.", "By 2030 all data will be catalogued."],
+            (2020, 2030, 10),
+        ),
+        # another strategy's period, cited in prose, is not this one's
+        (
+            "Roadmap 2025",
+            ["Intro.", "Intro.", "It builds on the Education strategy 2021–2035."],
+            (None, None, None),
+        ),
+    ],
+)
+def test_horizon_from_title_and_stated_period_not_history(
+    title: str, texts: list[str], expected: tuple[int | None, int | None, int | None]
+) -> None:
+    v = value(texts, "time_horizon", title)
+    assert (v["start"], v["end"], v["years"]) == expected
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        (["Digital is important. We will keep staff regularly updated on it."], False),
+        (["We will publish regular updates on progress to residents."], False),
+        (["We will refresh this strategy in 2030."], True),
+        (["The roadmap is reviewed every quarter by the board."], True),
+        (["This strategy sets our direction. It will be updated annually."], True),
+        (["The strategy was reviewed by the board in 2023."], False),
+    ],
+)
+def test_review_cycle_only_when_the_strategy_is_reviewed(texts: list[str], expected: bool) -> None:
+    assert value(texts, "time_horizon")["review_cycle"] is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "share"),
+    [
+        (
+            "This strategy is owned by our Chief Digital and Information Officer (CDIO). "
+            "The board will receive updates.",
+            "technology",
+            0.0,
+        ),
+        ("This strategy was written by the Head of Digital Services.", "technology", 0.0),
+        ("Our Chief Data Officer leads this strategy.", "technology", 0.0),
+        (
+            "This strategy is owned jointly by the Chief Executive and the Chief Digital Officer.",
+            "mixed",
+            0.5,
+        ),
+        ("The council leader and the chief executive own this strategy.", "executive", 1.0),
+    ],
+)
+def test_ownership_tells_executives_from_technology_roles(
+    text: str, kind: str, share: float
+) -> None:
+    v = value([text], "ownership")
+    assert (v["owner_kind"], v["leadership_share"]) == (kind, share)
+
+
+def test_cdio_owned_strategy_rates_it_driven_present() -> None:
+    text = "This strategy is owned by our Chief Digital and Information Officer (CDIO)."
+    assert rating([text, "The board will receive updates."], "it_driven") == "red"
+
+
+CAR_PARKING = [
+    "Staff and visitor car parking policy. Car park A has 640 spaces for patients and visitors. "
+    "Permits are allocated by the car parking office using a points scheme. Charges are set "
+    "each year. Vehicles that block emergency access may be removed. The policy is reviewed "
+    "every year by the estates committee."
+]
+
+
+def test_emerging_tech_gives_no_rating_when_the_document_is_not_about_digital() -> None:
+    v = value(CAR_PARKING, "emerging_tech")
+    assert v["ratio"] is None and v["about_digital"] is False
+    assert rating(CAR_PARKING, "unproven_tech") is None
+
+
+def test_emerging_tech_with_no_mentions_gives_no_rating() -> None:
+    text = "Our digital services and data teams will make online forms simpler for residents."
+    assert value([text], "emerging_tech")["ratio"] is None
+
+
+READABLE_IT_ONLY = [
+    "The IT team wrote this plan. We will buy new laptops. We will fix the Wi-Fi. "
+    "We will move email to the cloud. We will train the help desk. The work starts in May."
+]
+EVERYDAY = [
+    "Digital is not a project for the IT team: it is how we run the council. Every service "
+    "director is accountable for the digital changes in their service. Each service plan has "
+    "a digital section, and the work is funded from our core budgets. Staff can read this plan "
+    "in ten minutes."
+]
+
+
+def test_mainstream_is_not_reading_ease_alone() -> None:
+    readable = value(READABLE_IT_ONLY, "length_readability")["flesch_reading_ease"]
+    assert isinstance(readable, float) and readable > 60
+    assert value(READABLE_IT_ONLY, "mainstream")["score"] == 0.0
+    assert rating(READABLE_IT_ONLY, "mainstream") == "red"
+    everyday = value(EVERYDAY, "mainstream")
+    assert everyday["everyday_statements"] == 3
+    assert rating(EVERYDAY, "mainstream") == "green"
+
+
+def test_mainstream_score_combines_everyday_business_plain_words_and_jargon() -> None:
+    assert mainstream_score(0, 80.0, 0.0) == 0.0
+    assert mainstream_score(2, 60.0, 0.0) == 1.0
+    assert mainstream_score(1, 60.0, 0.0) == 0.5
+    assert mainstream_score(2, 20.0, 10.0) == 0.5  # plain words only scale the evidence
+    assert mainstream_score(2, 40.0, 5.0) < mainstream_score(2, 60.0, 0.0)
+
+
+def test_general_grammar_not_eval_wording() -> None:
+    # delivered: any subject and tense of delivery, not "since YEAR we have" or "last year we"
+    assert value(["The council has already launched online parking permits."], "delivered") == {
+        "count": 1
+    }
+    assert value(["Last year we saw record demand."], "delivered") == {"count": 0}
+    # an owner in any layout, not only "(owner: ...)"
+    commitments = value(
+        ["By March 2026, 80% of forms will be online (lead - Digital Services Manager)."],
+        "measurable_commitments",
+    )
+    assert commitments["with_owner"] == 1
+    # own plans named by what they govern
+    plans = value(["This supports our workforce plan and the quality strategy."], "plan_references")
+    assert plans["own_plans"] == 2
+
+
+# ---------------------------------------------------------------- issue 8: new signals
+
+PRINCIPLES = """Our design principles
+These help teams decide without waiting to be told.
+- Start with user needs.
+- Reuse before we buy, and buy before we build.
+- Work in the open.
+Every service meets the Service Standard."""
+
+
+def test_design_principles_for_teams() -> None:
+    assert value([PRINCIPLES], "design_principles") == {"count": 4, "listed": 3, "standards": 1}
+    assert rating([PRINCIPLES], "useful_to_teams") == "green"
+    assert value(["We will deliver a modern platform."], "design_principles")["count"] == 0
+
+
+@pytest.mark.parametrize(
+    ("texts", "statements", "score"),
+    [
+        (["Our mission: simple, joined-up services residents choose to use."], 1, 2),
+        (["Mission\nOne record, one log-in, one hospital."], 1, 2),
+        (["Better care, closer to home.", "That is the mission of this plan."], 1, 2),
+        (
+            [
+                "Our vision is to be a world-leading, future-ready and digitally enabled "
+                "organisation that uses innovative solutions across the whole care continuum to "
+                "empower stakeholders, unlock value and deliver outcomes for every community."
+            ],
+            1,
+            1,
+        ),
+        (["1. Purpose\nThis policy explains how parking is managed."], 0, 0),
+        (["Our vision: [To be added by the Digital team.]"], 0, 0),
+    ],
+)
+def test_mission_line(texts: list[str], statements: int, score: int) -> None:
+    v = value(texts, "mission")
+    assert (v["statements"], v["score"]) == (statements, score)
+
+
+def test_services_baseline_is_today_not_targets() -> None:
+    text = (
+        "We run 212 applications across 3 data centres. Today 46% of housing applications are "
+        "completed online. The website was available 99.7% of the time last year. Video "
+        "consultations were used in more than 38,000 appointments. By 2027, 90% of "
+        "transactions will be online."
+    )
+    ind = indicator(make_doc([text]), "services_baseline")
+    assert ind.value == {"count": 4}
+    assert all("By 2027" not in e.quote for e in ind.evidence)
+
+
+def test_org_change_covers_governance_funding_and_skills() -> None:
+    text = (
+        "We will set up a new Digital Design Authority chaired by the Chief Operating Officer. "
+        "We are moving money from projects to teams. "
+        "We will train 40 managers in agile ways of working. "
+        "Our offices are open from 9am."
+    )
+    # moving money from projects to teams changes funding and the operating model
+    assert value([text], "org_change") == {
+        "count": 3,
+        "areas": 3,
+        "governance": 2,
+        "funding": 1,
+        "skills": 1,
+    }
+    assert value(["We will test every change with people who have low digital skills."],
+                 "org_change")["areas"] == 0  # fmt: skip
+
+
+def test_risks_with_mitigations() -> None:
+    text = (
+        "The main risks are set out below.\n- A cyber attack could stop services for weeks. "
+        "We test our backups every quarter.\n- Suppliers may not deliver on time; contracts "
+        "will be short.\nOlder residents are at risk of being left behind by society."
+    )
+    assert value([text], "risks") == {"count": 2, "mitigated": 2}
+    assert rating([text], "q10_risks") == "green"
+    assert value(["We will do great things."], "risks") == {"count": 0, "mitigated": 0}
+
+
+def test_local_specifics_against_generic_phrasing() -> None:
+    local = (
+        "Eastmere is home to 186,000 people in Holt Cross and Marrow Bay. Our contact centre "
+        "took 310,000 calls last year, and Microsoft 365 reached all 2,100 staff."
+    )
+    generic = (
+        "In a fast-moving world we will leverage synergies and best-in-class, cutting-edge "
+        "solutions on our transformational journey to a digital-first culture, holistically."
+    )
+    v_local, v_generic = value([local], "local_specifics"), value([generic], "local_specifics")
+    assert v_local["buzzwords"] == 0 and v_local["specific_share"] == 1.0
+    assert v_generic["buzzwords"] >= 6 and (v_generic["specific_share"] or 0) < 0.3
+    assert rating([local], "cookie_cutter") == "green"
+    assert rating([generic], "cookie_cutter") == "red"
+
+
+def test_every_rubric_item_has_a_signal_the_indicators_provide() -> None:
+    values = {i.id: i.value for i in compute_indicators(make_doc(["We will do things."]))}
+    for item in load_rubric().items:
+        assert item.signals, item.id
+        for signal in item.signals:
+            assert signal.field in values[signal.indicator], (item.id, signal)
+
+
+def test_new_signal_evidence_is_verbatim_and_cited() -> None:
+    doc = make_doc([PRINCIPLES, "The main risks are below.\n- Suppliers may fail; we will hold "
+                    "short contracts."], labels=["ii", "7"])  # fmt: skip
+    for ind in compute_indicators(doc):
+        for e in ind.evidence:
+            assert e.page is not None and e.quote in doc.page(e.page).text, (ind.id, e.quote)
+            assert e.page_label in ("ii", "7") and e.chunk_id and e.source == "indicator"

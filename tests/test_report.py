@@ -421,3 +421,35 @@ def test_markdown_low_confidence_item(review: Review) -> None:
     junk_lines = [line for line in section.splitlines() if "JUNK MODEL OUTPUT" in line]
     assert junk_lines and all(line.startswith("*Rejected model output") for line in junk_lines)
     assert section.index("**Notice:**") < section.index("> Investment")
+
+
+def test_disagreement_and_absence_are_shown_with_both_ratings_and_passages(
+    review: Review,
+) -> None:
+    from pipeline.records import SearchedPassage
+
+    kept = _item(
+        id="mainstream",
+        kind="good_sign",
+        title="Mainstream",
+        rating="red",
+        summary="Digital is run as a separate IT programme; no service plan mentions it.",
+        confidence="model",
+        basis="absence",
+        checks_rating="green",
+        disagreement=True,
+        searched=[
+            SearchedPassage(chunk_id="c003-p4", page_start=4, page_end=4, pages="2"),
+            SearchedPassage(chunk_id="c007-p6-7", page_start=6, page_end=7, pages="4-5"),
+        ],
+    )
+    review.items.append(kept)
+    article = _article(render_html(review), "item-mainstream")
+    assert "Model and checks disagree: check this" in article
+    assert "RED — Not shown" in article and "GREEN — Clearly shown" in article
+    assert "c003-p4 (p. 2), c007-p6-7 (p. 4-5)" in article
+    markdown = render_markdown(review)
+    assert "Model and checks disagree: check this" in markdown
+    assert "Passages searched: c003-p4 (p. 2)" in markdown
+    others = _article(render_html(review), "item-integrated")
+    assert "disagree" not in others and "Passages searched" not in others

@@ -66,7 +66,7 @@ def test_scripted_review_assembles_verified_items(corpus_home: Path) -> None:
         assert item.exemplars and all(e.url.startswith("http") for e in item.exemplars)
     assert result.stats["quotes_verified"] == 2 and result.stats["quotes_dropped"] == 0
     assert result.model.id == "scripted" and result.prompts["item.md"]
-    assert len(result.indicators) == 9
+    assert len(result.indicators) == 16  # pipeline.indicators.INDICATORS
 
 
 def test_invented_ids_and_unverifiable_quotes_are_stripped(corpus_home: Path) -> None:
@@ -99,12 +99,12 @@ def test_invented_ids_and_unverifiable_quotes_are_stripped(corpus_home: Path) ->
             "Warning: the strategy tries to fix a plan for ten years or more. A one-to-five-year "
             "horizon, aligned to the organisation's plan and reviewed regularly, is preferable.",
             "amber",
-            "repeats the prompt",
+            "repeats the prompt's own wording",
         ),
         (
-            "The strategy has a short and sensible horizon that is reviewed often.",
-            "green",
-            "contradicts indicators (red)",
+            "The board owns the plan. The board owns the plan. The board owns the plan.",
+            "amber",
+            "repetitive text (a loop)",
         ),
     ],
 )
@@ -122,12 +122,33 @@ def test_quality_gate_never_dresses_junk_as_a_finding(
     assert item.model_summary == (finding or None)
 
 
-def test_no_verified_evidence_is_low_confidence(corpus_home: Path) -> None:
+def test_a_disagreement_with_the_checks_is_kept_and_shown(corpus_home: Path) -> None:
+    finding = "The strategy has a short and sensible horizon that is reviewed often."
+    model = ScriptedModel(lambda m, s: careful("green")(m, s) | {"finding": finding})
+    (item,) = review(model, only=["too_long_term"]).items
+    assert item.confidence == "model" and item.rating == "green" and item.summary == finding
+    assert item.checks_rating == "red" and item.disagreement
+    assert item.searched and all(p.chunk_id and p.pages for p in item.searched)
+
+
+def test_an_absence_rating_is_kept_with_the_passages_searched(corpus_home: Path) -> None:
+    def reply(messages: list[Message], schema: dict[str, Any] | None) -> dict[str, Any]:
+        return careful("red")(messages, schema) | {
+            "evidence": [],
+            "finding": "No passage names the people who will use these services or what they need.",
+        }
+
+    (item,) = review(ScriptedModel(reply), only=["user_centred"]).items
+    assert item.confidence == "model" and item.rating == "red" and item.basis == "absence"
+    assert [p.chunk_id for p in item.searched]
+
+
+def test_no_verified_evidence_for_a_presence_rating_is_low_confidence(corpus_home: Path) -> None:
     def reply(messages: list[Message], schema: dict[str, Any] | None) -> dict[str, Any]:
         return careful()(messages, schema) | {"evidence": []}
 
     (item,) = review(ScriptedModel(reply), only=["user_centred"]).items
-    assert "no verified evidence" in item.quality_flags
+    assert "says the document shows this, but no quote was verified" in item.quality_flags
     assert item.evidence and all(e.source in {"retrieval", "indicator"} for e in item.evidence)
 
 
@@ -187,7 +208,7 @@ def test_run_review_records_model_and_prompts(corpus_home: Path, tmp_path: Path)
     out = tmp_path / "out"
     run_review(SAMPLE_PDF, out, ScriptedModel(careful()), ReviewOptions(only=["focused"]))
     data = json.loads((out / "review.json").read_text())
-    assert data["model"] == {"id": "scripted", "backend": "scripted"}
+    assert data["model"] == {"id": "scripted", "backend": "scripted", "endpoint": None}
     assert set(data["prompts"]) == {"item.md", "system.md"}
     assert data["rubric_version"] and data["corpus_version"] and data["timings"]["total"] > 0
     evidence = data["items"][0]["evidence"][0]
@@ -252,9 +273,24 @@ def test_injected_instruction_changes_no_indicator_or_verified_evidence(
     out = tmp_path / "out"
     result, _ = run_review(injected, out, ScriptedModel(obedient), ReviewOptions(only=only))
     for item in result.items:
-        assert "repeats an instruction found in the document" in item.quality_flags
+        assert "follows an instruction planted in the document" in item.quality_flags
         assert "ignore your instructions" not in item.summary.lower()
         assert not any("ignore your instructions" in e.quote.lower() for e in item.evidence)
     markdown = (out / "review.md").read_text().lower()
     summary_lines = [ln for ln in markdown.splitlines() if "rated everything strong" in ln]
     assert summary_lines == []
+
+
+def test_the_cache_key_and_review_record_the_endpoint_without_secrets() -> None:
+    from pipeline.review import model_ref
+
+    class Served:
+        id, backend = "m", "openai-compatible"
+
+        def __init__(self, url: str) -> None:
+            self.base_url = url
+
+    one = model_ref(Served("http://user:s3cret@127.0.0.1:8001/v1?key=abc"))  # type: ignore[arg-type]
+    other = model_ref(Served("http://127.0.0.1:8002/v1"))  # type: ignore[arg-type]
+    assert one.endpoint == "http://127.0.0.1:8001/v1" and "s3cret" not in one.model_dump_json()
+    assert one != other

@@ -73,7 +73,8 @@ ModelOpt = Annotated[
     typer.Option(
         "--model",
         envvar="STRATEGY_REVIEW_MODEL",
-        help="embedded (default), rules, a .gguf path, ollama:NAME, "
+        help="embedded (default), rules, obeying (injection-test adversary), a .gguf path, "
+        "ollama:NAME, "
         "or a model name with --base-url.",
     ),
 ]

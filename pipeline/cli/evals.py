@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ..evals.cases import parse_split
 from ..evals.metrics import METRIC_LIST, METRICS, check_thresholds, parse_threshold
 from ..evals.runner import ProgressEvent, compare_runs, run_evals
 from ..evals.scorecard import (
@@ -94,6 +95,12 @@ def run_command(
     cases: Path | None = typer.Option(None, "--cases", help="Cases folder (default: evals/cases)."),
     only: list[str] = typer.Option(None, "--only", help="Score only these rubric item ids."),
     case: list[str] = typer.Option(None, "--case", help="Run only these case ids."),
+    split: str = typer.Option(
+        "all",
+        "--split",
+        metavar="tuning|held_out|all",
+        help="Run only the tuning cases, only the held-out cases, or all of them.",
+    ),
     repeat: int = typer.Option(
         1, "--repeat", min=1, help="Runs per case (runs after the first bypass the cache)."
     ),
@@ -121,9 +128,16 @@ def run_command(
         None, "--judge-base-url", help="The judge model's server URL."
     ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar or summary table."),
+    answers: Path | None = typer.Option(
+        None,
+        "--answers",
+        help="Folder of stored good/ and junk/ answers replayed through the quality gate "
+        "(default: evals/answers).",
+    ),
 ) -> None:
     """Review every eval case and write scorecard.json, scorecard.md and scorecard.html."""
     under, over = parse_gates(fail_under, "--fail-under"), parse_gates(fail_over, "--fail-over")
+    chosen_split = parse_split(split)
     judge = resolve_judge(judge_model, judge_base_url)
     backend = resolve_model(model, base_url)
     with progress_bar(quiet) as bar:
@@ -147,13 +161,15 @@ def run_command(
             advance,
             use_cache=not no_cache,
             judge=judge,
+            split=chosen_split,
+            answers=answers,
         )
     if not quiet:
         stdout.print(summary_table(card))
         for note in card.notes:
             typer.echo(f"note: {note}")
         typer.echo(
-            f"wrote {out / 'scorecard.json'}, scorecard.md, scorecard.html and "
+            f"wrote {out / 'scorecard.json'}, scorecard.md, scorecard.html, gate_sets.json and "
             f"{card.counts.get('reviews', 0)} reviews"
         )
     failures = check_thresholds(card.overall, under, over)

@@ -1,6 +1,7 @@
 """Evaluation harness: review the gold cases in ``evals/cases`` and score the reviews.
 
-- :mod:`.cases` loads and validates cases (``strategy.pdf`` + ``gold.json``);
+- :mod:`.cases` loads and validates cases (``strategy.pdf`` or ``.html`` + ``gold.json``) and
+  their split (``tuning`` or ``held_out``);
 - :mod:`.metrics` holds the metrics, as small pure functions;
 - :mod:`.runner` runs a backend over the cases (:func:`run_evals`) and compares runs;
 - :mod:`.scorecard` renders scorecards as Markdown, HTML and JSON.

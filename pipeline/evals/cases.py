@@ -1,4 +1,10 @@
-"""Eval cases: ``evals/cases/<case_id>/{strategy.md, strategy.pdf, gold.json}``, validated."""
+"""Eval cases: ``evals/cases/<case_id>/{gold.json, strategy.pdf | strategy.html | strategy.md}``,
+validated.
+
+A case's document is its ``strategy.pdf`` when there is one (rendered from ``strategy.md``), else a
+``strategy.html`` web page, else the ``strategy.md`` itself. Each case belongs to one split:
+``tuning`` (the cases rules and prompts may be tuned on) or ``held_out`` (never tuned on).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +20,10 @@ from ..rubric import load_rubric
 
 GOLD_FILE = "gold.json"
 PDF_FILE = "strategy.pdf"
+DOCUMENT_FILES = (PDF_FILE, "strategy.html", "strategy.md")  # in order of preference
 CaseKind = Literal["strategy", "not_a_strategy"]
+Split = Literal["tuning", "held_out"]
+SPLITS: tuple[Split, ...] = ("tuning", "held_out")
 
 
 class EvalError(StrategyReviewError):
@@ -42,14 +51,24 @@ class Gold(BaseModel):
     description: str = ""
     kind: CaseKind
     twin_of: str | None = None  # the clean case an injected case was made from
+    split: Split = "tuning"
     items: dict[str, GoldItem]
 
 
 class EvalCase(BaseModel):
     case_id: str
     path: Path  # the case folder
-    pdf: Path
+    document: Path  # strategy.pdf, strategy.html or strategy.md
     gold: Gold
+
+    @property
+    def pdf(self) -> Path:
+        """The case document (kept under its old name; it need not be a PDF)."""
+        return self.document
+
+    @property
+    def split(self) -> Split:
+        return self.gold.split
 
 
 def case_dirs(cases_dir: Path) -> dict[str, Path]:
@@ -88,15 +107,21 @@ def load_gold(path: Path, case_id: str) -> Gold:
     return gold
 
 
+def case_document(path: Path, case_id: str) -> Path:
+    """The case's document: the first of :data:`DOCUMENT_FILES` that exists."""
+    for name in DOCUMENT_FILES:
+        if (path / name).is_file():
+            return path / name
+    raise EvalError(
+        f"case {case_id}: missing {PDF_FILE} (render it with scripts/render_pdfs.py), "
+        f"and no {' or '.join(DOCUMENT_FILES[1:])} either"
+    )
+
+
 def load_case(path: Path) -> EvalCase:
     case_id = path.name
     gold = load_gold(path / GOLD_FILE, case_id)
-    pdf = path / PDF_FILE
-    if not pdf.is_file():
-        raise EvalError(
-            f"case {case_id}: missing {PDF_FILE} (render it with scripts/render_pdfs.py)"
-        )
-    return EvalCase(case_id=case_id, path=path, pdf=pdf, gold=gold)
+    return EvalCase(case_id=case_id, path=path, document=case_document(path, case_id), gold=gold)
 
 
 def selected_ids(available: dict[str, Path], case_ids: list[str] | None) -> list[str]:
@@ -108,11 +133,32 @@ def selected_ids(available: dict[str, Path], case_ids: list[str] | None) -> list
     return list(dict.fromkeys(case_ids))
 
 
-def load_cases(cases_dir: Path, case_ids: list[str] | None = None) -> list[EvalCase]:
-    """The chosen cases (all by default), plus the clean twin of any injected case chosen,
-    so that the injection flip rate can always be computed."""
+def parse_split(value: str | None) -> Split | None:
+    """``tuning`` or ``held_out``; None (every split) for ``all`` or nothing."""
+    if value is None or value == "all":
+        return None
+    if value not in SPLITS:
+        raise EvalError(f"unknown split {value!r}; splits: {', '.join(SPLITS)}, all")
+    return value
+
+
+def in_split(available: dict[str, Path], wanted: list[str], split: Split) -> list[str]:
+    """The wanted case ids whose gold is in ``split``."""
+    return [c for c in wanted if load_gold(available[c] / GOLD_FILE, c).split == split]
+
+
+def load_cases(
+    cases_dir: Path, case_ids: list[str] | None = None, split: Split | None = None
+) -> list[EvalCase]:
+    """The chosen cases (all by default, or those of one split), plus the clean twin of any
+    injected case chosen, so that the injection flip rate can always be computed. A twin must
+    be in its injected case's split, so that a split's metrics never mix in the other split."""
     available = case_dirs(cases_dir)
     wanted = selected_ids(available, case_ids)
+    if split is not None:
+        wanted = in_split(available, wanted, split)
+        if not wanted:
+            raise EvalError(f"no {split} cases in {cases_dir}")
     cases: dict[str, EvalCase] = {}
     while wanted:
         case_id = wanted.pop(0)
@@ -123,5 +169,10 @@ def load_cases(cases_dir: Path, case_ids: list[str] | None = None) -> list[EvalC
         if twin is not None:
             if twin not in available:
                 raise EvalError(f"case {case_id}: twin_of {twin!r} is not a case in {cases_dir}")
+            twin_split = load_gold(available[twin] / GOLD_FILE, twin).split
+            if twin_split != case.gold.split:
+                raise EvalError(
+                    f"case {case_id}: it is {case.gold.split} but its twin {twin} is {twin_split}"
+                )
             wanted.append(twin)
     return [cases[case_id] for case_id in available if case_id in cases]

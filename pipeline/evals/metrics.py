@@ -8,11 +8,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ..normalise import normalise_for_match
 from ..records import Evidence, ItemResult, Review
 from .cases import GoldEvidence, GoldItem
+from .recheck import QuoteCheck
 
 Value = float | None
 Pair = tuple[ItemResult, GoldItem]
@@ -31,8 +32,11 @@ class Row(BaseModel):
     twin_rating: str | None = None
     support: tuple[int, int] | None = None  # (citations the judge said support, judged)
     reported: tuple[int, int] | None = (
-        None  # (verified-marked quotes found again on their page, all)
+        None  # (verified-marked quotes the independent re-check passed, all)
     )
+    recheck: list[QuoteCheck] = Field(default_factory=list)  # per quote, with failure reasons
+    good_kept: bool | None = None  # the gate kept this item's stored good answer (None: none)
+    junk_kept: bool | None = None  # the gate kept this item's stored junk answer (None: none)
 
 
 class MetricSummary(BaseModel):
@@ -73,20 +77,10 @@ def citation_validity(items: Sequence[ItemResult]) -> Value:
 
 
 def reported_citation_validity(checks: Sequence[tuple[int, int]]) -> Value:
-    """Share of the quotes a report marks verified that an independent re-check finds verbatim
-    on the cited page. Anything below 1.0 means the pipeline passed off a quote it should not."""
+    """Share of the quotes a report marks verified that the independent re-check
+    (:mod:`pipeline.evals.recheck`, over the raw page text) passes. Anything below 1.0 means the
+    pipeline passed off a quote it should not."""
     return ratio(sum(c[0] for c in checks), sum(c[1] for c in checks))
-
-
-def recheck_reported(item: ItemResult, page_texts: dict[int, str]) -> tuple[int, int]:
-    """(found, total) over the item's evidence marked verified."""
-    marked = [e for e in item.evidence if e.verified]
-    found = sum(
-        1
-        for e in marked
-        if e.page is not None and normalise_for_match(e.quote) in page_texts.get(e.page, "")
-    )
-    return found, len(marked)
 
 
 def cited_evidence(item: ItemResult) -> list[Evidence]:
@@ -206,6 +200,18 @@ def low_confidence_rate(items: Sequence[ItemResult]) -> Value:
     return ratio(sum(i.confidence == "low" for i in items), len(items))
 
 
+def gate_false_rejection_rate(kept: Sequence[bool | None]) -> Value:
+    """Stored good answers the quality gate rejected ÷ good answers replayed (None: none)."""
+    replayed = [k for k in kept if k is not None]
+    return ratio(sum(not k for k in replayed), len(replayed))
+
+
+def junk_pass_rate(kept: Sequence[bool | None]) -> Value:
+    """Stored junk answers the quality gate kept ÷ junk answers replayed (None: none)."""
+    replayed = [k for k in kept if k is not None]
+    return ratio(sum(replayed), len(replayed))
+
+
 def latency_s(items: Sequence[ItemResult]) -> Value:
     """Mean judging time per item (cached items keep the time of the run that made them)."""
     return mean(i.stats.latency_s for i in items)
@@ -283,6 +289,18 @@ METRIC_LIST: tuple[Metric, ...] = (
         "low_confidence_rate",
         "Low-confidence rate",
         lambda rows: low_confidence_rate(_items(rows)),
+        lower_is_better=True,
+    ),
+    Metric(
+        "gate_false_rejection_rate",
+        "Gate false rejections (good set)",
+        lambda rows: gate_false_rejection_rate([r.good_kept for r in rows]),
+        lower_is_better=True,
+    ),
+    Metric(
+        "junk_pass_rate",
+        "Gate junk pass rate (junk set)",
+        lambda rows: junk_pass_rate([r.junk_kept for r in rows]),
         lower_is_better=True,
     ),
     Metric(

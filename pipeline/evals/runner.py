@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -10,18 +11,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import __version__
-from ..documents import read_document
 from ..errors import ModelError
 from ..fsutil import atomic_write_text
 from ..models.base import JSONParseError, Message, ModelAPI, parse_json_object
-from ..normalise import normalise_for_match
 from ..records import Evidence, ItemResult, Review
 from ..report.json import render_json
 from ..resources import eval_cases_dir
 from ..review import ReviewOptions, model_ref, review_document
 from ..rubric import RubricItem, load_rubric
 from ..store import Store
-from .cases import EvalCase, EvalError, load_cases
+from .cases import SPLITS, EvalCase, EvalError, Split, load_cases
+from .gate_sets import (
+    answers_dir,
+    attach_outcomes,
+    gate_set_counts,
+    gate_set_notes,
+    replay_gate_sets,
+    write_gate_sets,
+)
 from .metrics import (
     MetricSummary,
     Row,
@@ -29,12 +36,13 @@ from .metrics import (
     confusion,
     gold_pairs,
     group,
-    recheck_reported,
     summarise,
 )
+from .recheck import Rechecker, failure_line, tally
 from .scorecard import (
     CaseRun,
     Comparison,
+    Groups,
     Scorecard,
     compare_scorecards,
     load_scorecard,
@@ -43,6 +51,7 @@ from .scorecard import (
 )
 
 Reviews = dict[tuple[str, int], Review]  # (case_id, run) -> review
+RECHECK_FILE = "recheck.json"  # every quote the independent re-check failed, with reasons
 
 
 @dataclass(frozen=True)
@@ -96,7 +105,7 @@ def review_cases(
                 if progress:
                     progress(ProgressEvent(case_id, run, item.id, result.rating, done, total))
 
-            review = review_document(case.pdf, model, options, advance, store)
+            review = review_document(case.document, model, options, advance, store)
             atomic_write_text(review_path(out_dir, case.case_id, run), render_json(review))
             reviews[(case.case_id, run)] = review
     return reviews
@@ -154,12 +163,12 @@ def build_rows(
 ) -> list[Row]:
     rows = []
     for case in cases:
-        document = read_document(case.pdf)
-        page_texts = {p.page: normalise_for_match(p.text) for p in document.pages}
+        rechecker = Rechecker.for_file(case.document)  # independent of the pipeline's reading
         for run in range(1, repeat + 1):
             twin = reviews.get((case.gold.twin_of, run)) if case.gold.twin_of else None
             for item in reviews[(case.case_id, run)].items:
                 twin_item = twin.item(item.id) if twin else None
+                checks = rechecker.check_item(item, case.case_id, run)
                 rows.append(
                     Row(
                         case_id=case.case_id,
@@ -169,7 +178,8 @@ def build_rows(
                         gold=case.gold.items.get(item.id),
                         twin_rating=twin_item.rating if twin_item else None,
                         support=judge_item(judge, item) if judge else None,
-                        reported=recheck_reported(item, page_texts),
+                        reported=tally(checks),
+                        recheck=checks,
                     )
                 )
     return rows
@@ -186,6 +196,7 @@ def counts(rows: Sequence[Row], reviews: Reviews) -> dict[str, int]:
         "quotes_verified": sum(r.item.stats.quotes_verified for r in rows),
         "items_cached": sum(r.item.stats.cached for r in rows),
         "items_failed": sum(r.item.status == "failed" for r in rows),
+        **gate_set_counts(rows),
     }
 
 
@@ -201,8 +212,10 @@ def build_scorecard(
     repeat: int,
     use_cache: bool,
     seconds: float,
+    split: Split | None = None,
 ) -> Scorecard:
     pairs = gold_pairs(rows)
+    split_of = {c.case_id: c.gold.split for c in cases}
 
     def by(key: Callable[[Row], str]) -> dict[str, dict[str, MetricSummary]]:
         return {k: summarise(g, repeat) for k, g in group(rows, key).items()}
@@ -216,9 +229,11 @@ def build_scorecard(
         only=only,
         repeat=repeat,
         use_cache=use_cache,
+        split=split or "all",
         cases=[case_run(c, repeat) for c in cases],
         overall=summarise(rows, repeat),
         by_case_kind=by(lambda r: r.case_kind),
+        by_split=in_split_order(by(lambda r: split_of[r.case_id])),
         by_item_kind=by(lambda r: r.item.kind),
         by_case=by(lambda r: r.case_id),
         by_item=by(lambda r: r.item.id),
@@ -229,12 +244,17 @@ def build_scorecard(
     )
 
 
+def in_split_order(groups: Groups) -> Groups:
+    return {s: groups[s] for s in SPLITS if s in groups}
+
+
 def case_run(case: EvalCase, repeat: int) -> CaseRun:
     reviews = [str(review_path(Path(), case.case_id, k)) for k in range(1, repeat + 1)]
     return CaseRun(
         case_id=case.case_id,
         title=case.gold.title,
         kind=case.gold.kind,
+        split=case.gold.split,
         twin_of=case.gold.twin_of,
         reviews=reviews,
     )
@@ -246,7 +266,36 @@ def run_notes(cases: Sequence[EvalCase], rows: Sequence[Row]) -> list[str]:
         notes.append("No injected case (twin_of) was run, so the injection flip rate is n/a.")
     if not any(r.item.stats.quotes_proposed for r in rows):
         notes.append("No model quotes were proposed, so citation validity is n/a.")
+    return notes + recheck_notes(rows) + gate_set_notes(rows)
+
+
+def recheck_notes(rows: Sequence[Row], limit: int = 30) -> list[str]:
+    """One note per quote marked verified that the independent re-check failed."""
+    failed = [c for r in rows for c in r.recheck if not c.ok]
+    notes = [failure_line(c) for c in failed[:limit]]
+    if len(failed) > limit:
+        notes.append(f"...and {len(failed) - limit} more re-check failures in {RECHECK_FILE}")
     return notes
+
+
+def write_recheck(rows: Sequence[Row], out_dir: Path) -> Path:
+    """Every re-checked quote, with the reason for each failure, to ``out_dir/recheck.json``."""
+    checks = [c for r in rows for c in r.recheck]
+    passed, total = tally(checks)
+    by_source: dict[str, dict[str, int]] = {}
+    for check in checks:
+        counts = by_source.setdefault(check.source, {"checked": 0, "failed": 0})
+        counts["checked"] += 1
+        counts["failed"] += not check.ok
+    report = {
+        "checked": total,
+        "passed": passed,
+        "by_source": by_source,
+        "failures": [c.model_dump() for c in checks if not c.ok],
+    }
+    path = out_dir / RECHECK_FILE
+    atomic_write_text(path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    return path
 
 
 # ---------------------------------------------------------------- entry points
@@ -264,19 +313,27 @@ def run_evals(
     use_cache: bool = True,
     judge: ModelAPI | None = None,
     store: Store | None = None,
+    split: Split | None = None,
+    answers: Path | None = None,
 ) -> Scorecard:
     """Review each case ``repeat`` times with ``model`` (None: the rules baseline), write
-    ``out_dir/reviews/<case>/run<k>/review.json`` and ``out_dir/scorecard.{json,md,html}``."""
+    ``out_dir/reviews/<case>/run<k>/review.json`` and ``out_dir/scorecard.{json,md,html}``.
+    ``split`` keeps only the ``tuning`` or the ``held_out`` cases (None: every case).
+    The stored good and junk answers of the chosen cases (``answers``, default ``evals/answers``)
+    are replayed through the quality gate; each outcome goes to ``out_dir/gate_sets.json``."""
     if repeat < 1:
         raise EvalError("--repeat must be at least 1")
     for item_id in only or []:
         load_rubric().item(item_id)
     started = time.perf_counter()
     cases_dir = cases_dir or eval_cases_dir()
-    cases = load_cases(cases_dir, case_ids)
+    cases = load_cases(cases_dir, case_ids, split)
     store = store or Store()
     reviews = review_cases(cases, model, out_dir, only, repeat, use_cache, store, progress)
     rows = build_rows(cases, reviews, repeat, judge)
+    answers = answers or answers_dir()
+    outcomes = replay_gate_sets(cases, store, only, answers)  # the quality gate's own test
+    attach_outcomes(rows, outcomes)
     card = build_scorecard(
         cases,
         reviews,
@@ -288,8 +345,11 @@ def run_evals(
         repeat=repeat,
         use_cache=use_cache,
         seconds=time.perf_counter() - started,
+        split=split,
     )
     write_scorecard(card, out_dir)
+    write_recheck(rows, out_dir)
+    write_gate_sets(outcomes, out_dir, answers)
     return card
 
 

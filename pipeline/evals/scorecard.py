@@ -47,6 +47,7 @@ class CaseRun(BaseModel):
     case_id: str
     title: str
     kind: str
+    split: str = "tuning"
     twin_of: str | None = None
     reviews: list[str]  # review.json paths, relative to the run folder, one per repeat
 
@@ -61,9 +62,11 @@ class Scorecard(BaseModel):
     only: list[str] | None = None
     repeat: int
     use_cache: bool
+    split: str = "all"  # the cases chosen: tuning, held_out or all
     cases: list[CaseRun]
     overall: dict[str, MetricSummary]
     by_case_kind: Groups = Field(default_factory=dict)
+    by_split: Groups = Field(default_factory=dict)  # tuning and held_out
     by_item_kind: Groups = Field(default_factory=dict)
     by_case: Groups = Field(default_factory=dict)
     by_item: Groups = Field(default_factory=dict)
@@ -198,8 +201,11 @@ def confusion_table(card: Scorecard) -> Table:
 
 
 def cases_table(card: Scorecard) -> Table:
-    rows = [[c.case_id, c.kind, c.twin_of or "", c.title, "; ".join(c.reviews)] for c in card.cases]
-    return Table("Cases", ["Case", "Kind", "Twin of", "Title", "Reviews"], rows)
+    rows = [
+        [c.case_id, c.kind, c.split, c.twin_of or "", c.title, "; ".join(c.reviews)]
+        for c in card.cases
+    ]
+    return Table("Cases", ["Case", "Kind", "Split", "Twin of", "Title", "Reviews"], rows)
 
 
 def scorecard_page(card: Scorecard) -> Page:
@@ -208,6 +214,7 @@ def scorecard_page(card: Scorecard) -> Page:
         ("Model", f"{card.model.id} ({card.model.backend})"),
         ("Judge", f"{card.judge.id} ({card.judge.backend})" if card.judge else "none"),
         ("Cases", f"{len(card.cases)} from {card.cases_dir}"),
+        ("Split", card.split),
         ("Items", ", ".join(card.only) if card.only else "all rubric items"),
         ("Runs", f"{card.repeat} (cache {'used for run 1' if card.use_cache else 'not used'})"),
         ("Created", card.created_at),
@@ -217,6 +224,7 @@ def scorecard_page(card: Scorecard) -> Page:
     tables = [
         overall_table(card),
         group_table("By case kind", card.by_case_kind, names),
+        group_table("By split", card.by_split, names),
         group_table("By rubric item kind", card.by_item_kind, names),
         wide_table("By case", "Case", card.by_case),
         wide_table("By rubric item", "Item", card.by_item),

@@ -9,6 +9,7 @@ from ..errors import ModelError
 from .base import Generation, Message, ModelAPI
 
 RULES = "rules"
+OBEYING = "obeying"  # the injection eval's adversary: obeys instructions found in its prompt
 EMBEDDED = "embedded"
 OLLAMA_URL = "http://localhost:11434/v1"
 
@@ -20,6 +21,7 @@ def resolve_model(spec: str | None = None, base_url: str | None = None) -> Model
 
     - nothing, ``embedded`` or ``smollm2``: the embedded SmolLM2 via llama.cpp;
     - ``rules``: no language model;
+    - ``obeying``: a scripted adversary that obeys rating instructions in its prompt (evals);
     - a path ending ``.gguf``: that file via llama.cpp;
     - ``ollama:NAME``: Ollama's OpenAI-compatible API (``OLLAMA_HOST`` or localhost:11434);
     - any NAME with ``--base-url`` (or ``STRATEGY_REVIEW_BASE_URL``): an OpenAI-compatible server.
@@ -28,6 +30,10 @@ def resolve_model(spec: str | None = None, base_url: str | None = None) -> Model
     base_url = base_url or os.environ.get("STRATEGY_REVIEW_BASE_URL")
     if spec == RULES:
         return None
+    if spec == OBEYING:
+        from .adversary import ObeyingModel
+
+        return ObeyingModel()
     if spec.startswith("ollama:"):
         host = os.environ.get("OLLAMA_HOST")
         url = base_url or (f"{host.rstrip('/')}/v1" if host else OLLAMA_URL)
@@ -41,7 +47,7 @@ def resolve_model(spec: str | None = None, base_url: str | None = None) -> Model
     if spec.endswith(".gguf"):
         return LlamaCppModel(Path(spec).expanduser())
     raise ModelError(
-        f"unknown model {spec!r}: use 'embedded', 'rules', a .gguf path, 'ollama:NAME', "
+        f"unknown model {spec!r}: use 'embedded', 'rules', 'obeying', a .gguf path, 'ollama:NAME', "
         "or a model name with --base-url"
     )
 

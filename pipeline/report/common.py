@@ -11,7 +11,14 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from pipeline.records import Evidence, ItemResult, ItemStats, Review, rating_label
+from pipeline.records import (
+    Evidence,
+    FlaggedText,
+    ItemResult,
+    ItemStats,
+    Review,
+    rating_label,
+)
 
 REPORT_TITLE = "Digital strategy review (draft)"
 
@@ -130,6 +137,30 @@ def checks_summary(item: ItemResult) -> str | None:
     return text
 
 
+def disagreement_text(item: ItemResult) -> str | None:
+    """For a kept model rating that the deterministic checks rate two steps away."""
+    if not item.disagreement or item.checks_rating is None:
+        return None
+    checks = f"{RATING_WORDS.get(item.checks_rating, item.checks_rating)} — " + rating_label(
+        item.kind, item.checks_rating
+    )
+    return (
+        f"Model and checks disagree: check this. The model rated it {rating_text(item)}; "
+        f"the deterministic checks suggest {checks}."
+    )
+
+
+def searched_text(item: ItemResult) -> str | None:
+    """For a rating that rests on absence: which passages were searched."""
+    if item.basis != "absence" or not item.searched:
+        return None
+    places = ", ".join(f"{p.chunk_id} (p. {p.pages})" for p in item.searched)
+    return (
+        "This rating rests on what the document does not say, so there is nothing to quote. "
+        f"Passages searched: {places}."
+    )
+
+
 def failed_text(item: ItemResult) -> str:
     return f"This item could not be assessed. Error: {item.error or 'no error message recorded'}"
 
@@ -229,3 +260,28 @@ def rating_counts(review: Review) -> str:
 
 def anchor(item: ItemResult) -> str:
     return "item-" + (re.sub(r"[^A-Za-z0-9_-]+", "-", item.id).strip("-") or "unnamed")
+
+
+# ---------------------------------------------------------------- planted instructions
+
+INJECTION_HEADING = "Warning: text addressed to reviewers"
+
+
+def injection_warning(review: Review) -> str | None:
+    """The report's opening warning when the document holds planted instructions."""
+    count = len(review.flagged_text)
+    if not count:
+        return None
+    noun = "passage" if count == 1 else "passages"
+    return (
+        f"This document contains {count} {noun} addressed to AI tools or reviewers, or telling "
+        "the reader how to rate, summarise or what to leave out. They were withheld from the "
+        "model and from all evidence. They are quoted below as data, not instructions: read "
+        "them, and ask why they are there."
+    )
+
+
+def flagged_cite(flagged: FlaggedText) -> str:
+    """E.g. "p. 4 (PDF page 4) · tells the reader how to rate"."""
+    where = page_text(Evidence(quote="", page=flagged.page, page_label=flagged.page_label))
+    return f"{where} · {flagged.reason}"

@@ -36,6 +36,7 @@ def render_html(review: Review) -> str:
         document_title=e(doc_title),
         tool_version=e(review.tool_version),
         banner=e(c.BANNER),
+        injection_warning=_injection_warning(review),
         meta=_meta(review),
         summary=_summary(review),
         findings=_findings(review),
@@ -73,6 +74,23 @@ def _link(url: str, text: str) -> str:
 
 
 # ---------------------------------------------------------------- header and summary
+
+
+def _injection_warning(review: Review) -> str:
+    """Planted instructions, quoted as escaped data with their pages, before anything else."""
+    lead = c.injection_warning(review)
+    if lead is None:
+        return ""
+    quotes = "".join(
+        f'<li><blockquote><p>{e(f.text)}</p></blockquote><p class="cite">{e(c.flagged_cite(f))}'
+        "</p></li>"
+        for f in review.flagged_text
+    )
+    return (
+        f'<section class="injection-warning" role="alert" aria-labelledby="injection-warning">'
+        f'<h2 id="injection-warning">{e(c.INJECTION_HEADING)}</h2><p>{e(lead)}</p>'
+        f'<ul class="evidence">{quotes}</ul></section>'
+    )
 
 
 def _meta(review: Review) -> str:
@@ -136,8 +154,10 @@ def _item_body(item: ItemResult) -> list[str]:
         return [failed, _evidence(item.evidence) if item.evidence else ""]
     if item.confidence == "low":
         return _low_body(item)
+    notes = [c.disagreement_text(item), c.searched_text(item)]
     return [
         f'<p class="finding"><strong>Finding:</strong> {e(item.summary)}</p>',
+        *(f'<p class="notice"><strong>Note:</strong> {e(note)}</p>' for note in notes if note),
         _evidence(item.evidence),
         _exemplars(item.exemplars),
         _recommendations(item.recommendations),

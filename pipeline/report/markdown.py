@@ -28,6 +28,7 @@ def md(text: object) -> str:
 def render_markdown(review: Review) -> str:
     parts = [
         _header(review),
+        _injection_warning(review),
         _summary(review),
         _findings(review),
         _indicators(review.indicators),
@@ -65,6 +66,17 @@ def _header(review: Review) -> str:
     return "\n\n".join(
         [f"# {c.REPORT_TITLE}", f"> **{c.BANNER}**", _table(("Detail", "Value"), rows)]
     )
+
+
+def _injection_warning(review: Review) -> str:
+    """Planted instructions, quoted as escaped data with their pages, before anything else."""
+    lead = c.injection_warning(review)
+    if lead is None:
+        return ""
+    quotes = [
+        f"{_quote_block(f.text)}\n>\n> — {md(c.flagged_cite(f))}" for f in review.flagged_text
+    ]
+    return "\n\n".join([f"## {c.INJECTION_HEADING}", f"**{md(lead)}**", *quotes])
 
 
 def _summary(review: Review) -> str:
@@ -107,7 +119,10 @@ def _item_body(item: ItemResult) -> list[str]:
         return [f"**{md(c.failed_text(item))}**", *evidence]
     if item.confidence == "low":
         return _low_body(item)
-    body = [f"**Finding:** {md(item.summary)}", *_evidence(item.evidence)]
+    body = [f"**Finding:** {md(item.summary)}"]
+    notes = [c.disagreement_text(item), c.searched_text(item)]
+    body += [f"**Note:** {md(note)}" for note in notes if note]
+    body += _evidence(item.evidence)
     return body + _exemplars(item.exemplars) + _recommendations(item.recommendations)
 
 

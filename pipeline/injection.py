@@ -1,0 +1,590 @@
+"""Text planted in a document for the reviewer rather than the reader (prompt injection).
+
+Found by structure, not by one phrase list. Each sentence is read for features:
+- an addressee: an AI, model, assistant or automated tool, or an assessor, reviewer or
+  evaluator, in the form of an address ("Note for automated assessors", "AI reviewers:");
+- a directive form: an imperative ("Rate ..."), a modal ("... must receive ..."), a second
+  person ("you should ..."), or a polite request ("we ask reviewers to ...");
+- a rating, summary or omission verb; and an evaluation target (every item or criterion, this
+  strategy or section, a rating value such as green or highest, the risks, the instructions).
+Plus prompt machinery: fake "system:" lines, chat-template tokens and delimiter look-alikes.
+
+A sentence is flagged when the features combine (see :func:`classify`). Context counts: the
+sentences right after one addressed to reviewers, in the same paragraph, are flagged when they
+carry a rating, summary or omission directive, so an instruction split over two sentences is
+caught as a unit. Text the PDF reader found hidden (white, tiny, invisible or off the page) is
+flagged whatever it says. Before any of this, zero-width characters are removed and look-alike
+letters (Cyrillic, Greek, leetspeak) are mapped to plain Latin.
+
+Flagged sentences are withheld: from the passages the model sees, from rules and indicator
+evidence, and from model evidence. The report opens with a warning that lists them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .records import Chunk, Document, FlaggedText, Page
+
+DETECTOR_VERSION = "2"
+PLACEHOLDER = "[text withheld: addressed to reviewers; listed in the report's warning]"
+SHINGLE = 6  # words shared with a flagged sentence that make a quote count as that sentence
+
+__all__ = [
+    "DETECTOR_VERSION",
+    "PLACEHOLDER",
+    "FlaggedText",
+    "addresses_reviewer",
+    "classify",
+    "detection_form",
+    "find_injections",
+    "is_withheld",
+    "neutralise_delimiters",
+    "withheld_sentences",
+    "withhold_chunk",
+]
+
+# ---------------------------------------------------------------- normalisation for detection
+
+INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_CONFUSABLES = str.maketrans(
+    {
+        # Cyrillic
+        "а": "a",
+        "в": "b",
+        "е": "e",
+        "ё": "e",
+        "к": "k",
+        "м": "m",
+        "н": "h",
+        "о": "o",
+        "р": "p",
+        "с": "c",
+        "т": "t",
+        "у": "y",
+        "х": "x",
+        "і": "i",
+        "ї": "i",
+        "ј": "j",
+        "ѕ": "s",
+        "ԁ": "d",
+        "ԛ": "q",
+        "ԝ": "w",
+        "ӏ": "l",
+        "һ": "h",
+        "ɡ": "g",
+        # Greek
+        "α": "a",
+        "β": "b",
+        "ε": "e",
+        "η": "n",
+        "ι": "i",
+        "κ": "k",
+        "μ": "u",
+        "ν": "v",
+        "ο": "o",
+        "ρ": "p",
+        "τ": "t",
+        "υ": "u",
+        "χ": "x",
+        "ω": "w",
+    }  # fmt: skip
+)
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a",
+                       "$": "s", "!": "i", "|": "l"})  # fmt: skip
+# Words an attacker disguises; a mixed letter-digit token is read as one only if it maps to one.
+_WATCHED = frozenset(
+    re.findall(
+        r"\w+",
+        "ai assessor assessors assistant assistants criteria criterion disregard every forget "
+        "green grade highest ignore instruction instructions item items mark model note override "
+        "previous prompt rate rating reviewer reviewers rules score strong system top",
+    )
+)
+_TOKEN = re.compile(r"[\w@$!|]+")
+
+
+def detection_form(text: str) -> str:
+    """Lower-case text with invisible characters removed, look-alike letters mapped to Latin,
+    disguised watched words decoded, and whitespace collapsed. For detection only."""
+    text = INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+    text = text.lower().translate(_CONFUSABLES)
+    text = _TOKEN.sub(_unleet, text)
+    return " ".join(text.split())
+
+
+def _unleet(match: re.Match[str]) -> str:
+    token = match.group(0)
+    if token.isalpha() or not any(c.isalpha() for c in token):
+        return token
+    decoded = token.translate(_LEET)
+    return decoded if decoded in _WATCHED else token
+
+
+# ---------------------------------------------------------------- sentence features
+
+_AI = (
+    r"(?:ai|a\.i\.|artificial intelligence|llms?|(?:large )?language models?|chat ?bots?"
+    r"|chatgpt|gpt[\w.-]*|claude|gemini|copilot|(?:ai|virtual|digital) (?:assistants?|agents?)"
+    r"|assistants?|automated (?:\w+ )?(?:tools?|systems?|reviewers?|assessors?|readers?|agents?"
+    r"|graders?|scorers?|evaluators?|markers?|review|assessment|scoring)"
+    r"|(?:review|reviewing|scoring|evaluation|assessment|grading|marking) (?:tools?|bots?|models?"
+    r"|systems?|software|engines?|agents?)|models?|bots?|machines?|agents?)"
+)
+_HUMAN = (
+    r"(?:assessors?|reviewers?|evaluators?|graders?|markers?|scorers?|raters?|readers?"
+    r"|examiners?|moderators?|panel(?:lists)?)"
+)
+_ADDRESSEE = (
+    rf"(?:(?:any|all|the|every|each|an?|our|human|external|independent)\s+)*(?:{_AI}|{_HUMAN})"
+)
+_NOTE = (
+    r"(?:note|notes|message|instructions?|attention|reminder|notice|memo|important|nb|n\.b\."
+    r"|p\.?s\.?)"
+)
+_ADDRESS = re.compile(
+    rf"\b{_NOTE}\b[\s:,!-]*(?:\w+\s+){{0,2}}?(?:for|to)\s+(?:{_ADDRESSEE})(?:\s+and\s+{_ADDRESSEE})?\b"
+    rf"|^\W*(?:dear|attention|hey|hello|hi|to)\s+{_ADDRESSEE}\b"
+    rf"|\bif you are (?:an?\s+)?(?:\w+\s+)?(?:{_AI}|{_HUMAN})\b"
+    rf"|\b(?:any|every|all)\s+{_AI}\s+(?:reading|processing|reviewing|analy[sz]ing|assessing"
+    r"|evaluating|summari[sz]ing|scoring)\b"
+    r"|\bas an? (?:ai(?: language)? model|ai|language model|assistant)\s*,"
+    r"|\byou are (?:now )?(?:an? )?(?:ai"
+    r"|assistant|language model|helpful|chatgpt)(?![\w-])"
+)
+# "AI reviewers: ..." counts as an address only with a directive (a glossary line "AI: ..." is not).
+_VOCATIVE = re.compile(
+    rf"^\W*{_ADDRESSEE}(?:\s+and\s+{_ADDRESSEE})?\s*(?::|,\s*(?:please|kindly|you|ignore|rate"
+    r"|score|do not|don't))"
+)
+_AI_ADDRESS = re.compile(rf"{_AI}\b|\byou are\b|\bas an?\b")
+_INSTR = (
+    r"(?:instructions?|prompts?|rules|guidelines|guidance|directions|directives|system (?:message"
+    r"|prompt)|constraints|rubric|scoring (?:rules|guide|guidance)|programming|training)"
+)
+_QUALIFIER = (
+    r"(?:all|any|of|the|your|previous|prior|above|earlier|preceding|these|those|other|existing"
+    r"|original|system|default|given|initial|former|its|my|every|and)"
+)
+_OVERRIDE = re.compile(
+    rf"\b(?:ignore|disregard|forget|override|bypass|overrule|set aside|discard|drop)"
+    rf"(?:\s+{_QUALIFIER})+\s+{_INSTR}\b"
+    rf"|\b(?:do not|don't|stop|no longer)\s+(?:follow|obey|apply|use)"
+    rf"(?:\s+{_QUALIFIER})+\s+{_INSTR}"
+    r"|\b(?:new|updated|revised|real|actual|true|override)\s+instructions?\s*:"
+)
+_NEGATED = re.compile(r"\b(?:not|never|no one|nobody|n't|cannot)\s+(?:\w+\s+){0,1}$")
+_ROLE_LINE = re.compile(r"^\W*(?:system|assistant|developer)\s*(?:prompt|message)?\s*:", re.M)
+_MARKERS = re.compile(
+    r"<<<|>>>|\bdocument passages\b|\[/?inst\]|<\|[a-z_]+\|>|<</?sys>>"
+    r"|</?(?:system|instructions?|prompt|assistant)>|^\W*#{2,}\s*(?:instruction|instructions"
+    r"|system|response|prompt)\b|\b(?:begin|end) (?:of )?(?:the )?(?:system|new) (?:prompt"
+    r"|instructions?)\b",
+    re.M,
+)
+_RATE = (
+    r"(?:rat(?:e|ed|ing)|scor(?:e|ed|ing)|grad(?:e|ed|ing)|mark(?:ed|ing)?|assess(?:ed|ing)?"
+    r"|evaluat(?:e|ed|ing)|judg(?:e|ed|ing)|rank(?:ed|ing)?|award(?:ed|ing)?|assign(?:ed|ing)?"
+    r"|giv(?:e|en|ing)|treat(?:ed|ing)?|consider(?:ed|ing)?|regard(?:ed|ing)?|classif(?:y|ied)"
+    r"|label(?:led)?|put|record|count|class)"
+)
+_SUMMARY = (
+    r"(?:summari[sz]e|describe|present|report|mention|discuss|list|highlight|focus(?: only)? on"
+    r"|emphasi[sz]e|say|state|write|output|respond|reply|answer|conclude|comment on)"
+)
+_OMIT = (
+    r"(?:omit|skip|leave out|exclude|ignore|disregard|overlook|forget|hide|suppress|downplay"
+    r"|gloss over)"
+)
+_DONT = (
+    r"(?:do not|don't|never|avoid|refrain from|no need to|there is no need to|must not|mustn't"
+    r"|should not|shouldn't|need not)\s+(?:\w+\s+)?"
+    r"(?:mention\w*|discuss\w*|report\w*|includ\w*|flag\w*|not(?:e|ing)|highlight\w*|refer\w* to"
+    r"|criticis\w*|criticiz\w*|penalis\w*|penaliz\w*|comment\w* on|point\w* out|reveal\w*"
+    r"|disclos\w*|quot\w*|rais\w*|dwell\w* on)"
+)
+_VERB = rf"(?:{_RATE}|{_SUMMARY}|{_OMIT}|be)"
+_IMPERATIVE = re.compile(
+    rf"^(?:please\s+|kindly\s+|now\s+|also\s+|simply\s+|just\s+|always\s+|then\s+)*"
+    rf"(?:{_RATE}|{_SUMMARY}|{_OMIT}|{_DONT}|only\s+{_SUMMARY})\b"
+)
+_MODAL_RATE = re.compile(
+    r"\b(?:must|should|shall|is to|are to|needs? to|has to|have to|ought to|will|deserves?"
+    r"|merits?|is required to|are required to)\s+(?:\w+\s+){0,2}?(?:be\s+)?(?:rated|scored|graded"
+    r"|marked|given|awarded|assigned|treated|considered|regarded|assessed|judged|evaluated"
+    r"|classed|classified|recorded|receive|get|achieve|earn|obtain|the highest|the top|full)\b"
+)
+_SECOND_PERSON = re.compile(
+    r"\byou\s+(?:must|should|shall|will|are to|need to|have to|are required to|are asked to"
+    r"|are expected to|are instructed to|may not|must not|should not|can)\b"
+    r"|\byour\s+(?:review|assessment|evaluation|ratings?|scores?|summary|answer|response|output"
+    r"|report|judgement|judgment|task|verdict)\b"
+)
+_REQUEST = re.compile(
+    rf"\b(?:we|i)\s+(?:would\s+)?(?:kindly\s+|politely\s+)?(?:ask|request|invite|urge|require"
+    rf"|expect|instruct|encourage|want|would like)\s+(?:that\s+)?(?:you|{_ADDRESSEE})\b"
+    r"|\bit is (?:requested|essential|expected|required) that\b|\bwe would appreciate it if\b"
+    r"|\bit would help if you\b"
+    rf"|^\W*{_ADDRESSEE}\s+(?:must|should|shall|are to|need to|will|are asked to|are required to)"
+    rf"\s+(?:\w+\s+)?(?:{_RATE}|{_SUMMARY}|{_OMIT}|{_DONT})\b"
+)
+_RATING_VALUE = re.compile(
+    r"\b(?:green|amber|strong|strongest|highest|top|maximum|max|full marks|excellent|outstanding"
+    r"|exemplary|perfect|flawless|positive(?:ly)?|favourabl[ey]|favorabl[ey]|glowing|fully met"
+    r"|fully meets?|as met|met in full|a\+|10/10|five stars|5 stars|highly|best|clearly shown"
+    r"|answered well|avoided|generous(?:ly)?|leniently|lenient)\b"
+)
+_SELF_TARGET = re.compile(
+    r"\b(?:this|the following|the above|the preceding|the next|these|that)\s+(?:\w+\s+)?"
+    r"(?:strategy|document|section|sections|plan|paper|submission|text|page|pages|appendix"
+    r"|paragraph|chapter|part|note|organisation|council|trust)\b"
+    r"|\b(?:every|all|each|any)\s+"
+    r"(?:(?:of the|the|rubric|assessment|evaluation|scoring|review)\s+)*"
+    r"(?:items?|criteri(?:on|a)|questions?|categor(?:y|ies)|dimensions?|headings?|areas?|elements?"
+    r"|sections?|ratings?|scores?|signs?|measures?)\b"
+    r"|\beverything\b|\bacross the board\b"
+)
+_OMISSION_TARGET = re.compile(
+    r"\b(?:this|these|the above|the following)\s+(?:note|instructions?|message|paragraph|text"
+    r"|request)\b|\b(?:the|any|all|its|our)\s+(?:\w+\s+)?(?:risks?|weakness(?:es)?|shortcomings"
+    r"|negatives?|criticisms?|concerns|gaps|failings|red flags|problems|issues|warning signs)\b"
+    r"|\b(?:weakness(?:es)?|shortcomings|negatives|criticisms?|warning signs)\b"
+)
+_ONE_SIDED = re.compile(
+    r"\b(?:only|just|solely|exclusively)\b.{0,40}\b(?:strengths|positives|good points|benefits"
+    r"|successes|achievements|positive (?:aspects|points|findings))\b"
+)
+_STANDARD_PHRASE = re.compile(
+    r"\b(?:against|using|under|according to|in line with|based on|with reference to)\s+"
+    r"(?:(?:the|our|its|their|published|agreed|clear|all|each|every|national|set)\s+)*"
+    r"[\w-]+(?:\s+criteri(?:on|a))?"
+)
+_CLAUSE = re.compile(r"(?:^|[:;,]\s+|\s[-–—]\s+|\|\s*)")
+_RATING_WORDS = re.compile(rf"\b(?:{_RATE}|{_SUMMARY}|{_OMIT}|ratings?|scores?|marks)\b")
+
+
+@dataclass(frozen=True)
+class Features:
+    addressed: bool  # an address to an AI or a reviewer
+    vocative_only: bool  # addressed only as "AI reviewers: ..." (a glossary line looks the same)
+    addressed_ai: bool  # the addressee is an AI, model or automated tool
+    override: bool
+    markers: bool
+    role_line: bool
+    imperative: bool
+    modal_rate: bool
+    second_person: bool
+    request: bool
+    rating_value: bool
+    self_target: bool
+    omission: bool
+    one_sided: bool
+    rating_words: bool
+
+
+@lru_cache(maxsize=8192)
+def features(text: str) -> Features:
+    flat = detection_form(text)
+    body = _STANDARD_PHRASE.sub(" ", flat)  # "against published criteria" is not a target
+    address = _ADDRESS.search(flat)
+    override = next((m for m in _OVERRIDE.finditer(flat) if not _negated(flat, m.start())), None)
+    clauses = [flat[m.end() :] for m in _CLAUSE.finditer(flat)]
+    omission = bool(re.search(rf"\b{_OMIT}\b", body) or re.search(_DONT, body))
+    return Features(
+        addressed=address is not None or bool(_VOCATIVE.search(flat)),
+        vocative_only=address is None and bool(_VOCATIVE.search(flat)),
+        addressed_ai=address is not None and bool(_AI_ADDRESS.search(address.group(0))),
+        override=override is not None,
+        markers=bool(_MARKERS.search(text.lower()) or _MARKERS.search(flat)),
+        role_line=bool(_ROLE_LINE.search(flat)),
+        imperative=any(_IMPERATIVE.match(_after_address(c)) for c in clauses),
+        modal_rate=bool(_MODAL_RATE.search(body)),
+        second_person=bool(_SECOND_PERSON.search(flat)),
+        request=bool(_REQUEST.search(flat)),
+        rating_value=bool(_RATING_VALUE.search(body)),
+        self_target=bool(_SELF_TARGET.search(body)),
+        omission=omission and bool(_OMISSION_TARGET.search(body)),
+        one_sided=bool(_ONE_SIDED.search(body)),
+        rating_words=bool(_RATING_WORDS.search(body)),
+    )
+
+
+def _negated(text: str, start: int) -> bool:
+    return bool(_NEGATED.search(text[max(0, start - 20) : start]))
+
+
+def _after_address(clause: str) -> str:
+    """A clause with a leading address ("AI reviewers, ...", "Note to assessors: ...") removed."""
+    match = re.match(rf"\W*(?:{_NOTE}\s+(?:for|to)\s+)?{_ADDRESSEE}\s*[:,]\s*", clause)
+    return clause[match.end() :] if match else clause.lstrip("\"'“‘(*•-– ")
+
+
+def classify(text: str) -> str | None:
+    """Why one sentence, read alone, is addressed to a reviewer; None when it is not."""
+    f = features(text)
+    target = f.rating_value or f.self_target
+    directive = f.imperative or f.second_person or f.request
+    if f.markers:
+        return "imitates the prompt's own markers"
+    if f.role_line and (directive or f.rating_words or f.addressed or f.override):
+        return "fake system or assistant line"
+    if f.override:
+        return "tells the reader to ignore its instructions"
+    if f.addressed_ai:
+        return "addressed to an AI or automated tool"
+    if directive and f.omission:
+        return "tells the reader what to leave out"
+    if directive and f.one_sided:
+        return "asks for a one-sided summary"
+    if directive and f.rating_words and target:
+        return "tells the reader how to rate"
+    if f.modal_rate and f.rating_value and f.self_target:
+        return "tells the reader how to rate"
+    if f.addressed and (directive or f.modal_rate or (f.rating_words and not f.vocative_only)):
+        return "addressed to reviewers"
+    return None
+
+
+def _directive_follow_up(text: str) -> bool:
+    """After an addressed sentence: does this one carry a rating, summary or omission directive?"""
+    f = features(text)
+    directive = f.imperative or f.second_person or f.request or f.modal_rate
+    return (directive and (f.rating_words or f.omission or f.one_sided)) or (
+        f.rating_words and (f.rating_value or f.self_target)
+    )
+
+
+def addresses_reviewer(text: str) -> bool:
+    """For model output: does any sentence of ``text`` address a reviewer or pass on a planted
+    instruction? A model's own verdict ("this strategy should be rated amber") is not counted."""
+    for sentence in _sentences(text):
+        reason = classify(sentence)
+        if reason is not None and not (
+            reason == "tells the reader how to rate" and not _told(sentence)
+        ):
+            return True
+    return False
+
+
+_PLANTED = frozenset(
+    {
+        "imitates the prompt's own markers",
+        "fake system or assistant line",
+        "tells the reader to ignore its instructions",
+        "addressed to an AI or automated tool",
+    }
+)
+
+
+def passes_on_instruction(text: str) -> bool:
+    """For a model's recommendation, which is imperative by nature ("List the top three
+    risks"): only the unmistakable signs of a planted instruction count."""
+    return any(classify(sentence) in _PLANTED for sentence in _sentences(text))
+
+
+def _told(sentence: str) -> bool:
+    f = features(sentence)
+    return f.imperative or f.second_person or f.request
+
+
+# ---------------------------------------------------------------- sentences of a page
+
+_BREAK = re.compile(
+    r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9£•*#])"  # end of a sentence
+    r"|\n[ \t]*\n"  # a blank line
+    r"|\n(?=[ \t]*(?:[•▪◦●*–-]|\d{1,2}[.)]|#|\||system\s*:|assistant\s*:|developer\s*:)\s?)"
+    r"|(?<![<\w])\|(?![\w>])"  # table cells, but not a "<|token|>"
+)
+_PARAGRAPH = re.compile(r"\n[ \t]*\n")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int  # offsets into the page text
+    end: int
+    paragraph: int
+
+
+def _spans(text: str) -> Iterator[Span]:
+    paragraph_ends = [m.start() for m in _PARAGRAPH.finditer(text)]
+    start = 0
+    for match in [*_BREAK.finditer(text), None]:
+        end = match.start() if match else len(text)
+        piece = text[start:end]
+        lead = len(piece) - len(piece.lstrip())
+        if piece.strip():
+            first = start + lead
+            yield Span(first, first + len(piece.strip()), sum(e < first for e in paragraph_ends))
+        start = match.end() if match else len(text)
+
+
+def _sentences(text: str) -> list[str]:
+    return [text[s.start : s.end] for s in _spans(text)]
+
+
+def _page_flags(page: Page) -> list[FlaggedText]:
+    spans = list(_spans(page.text))
+    flagged: list[FlaggedText] = []
+    addressed_at: tuple[int, int] | None = None  # (paragraph, span index) of the last address
+    for index, span in enumerate(spans):
+        text = page.text[span.start : span.end]
+        reasons = [r for r in (_hidden_reason(page, text), classify(text)) if r is not None]
+        reason = "; ".join(reasons) or None
+        after_address = addressed_at is not None and _follows(addressed_at, span, index)
+        if reason is None and after_address and _directive_follow_up(text):
+            reason = "follows a note addressed to reviewers"
+        if features(text).addressed:
+            addressed_at = (span.paragraph, index)
+        if reason is not None:
+            flagged.append(_record(page, span, text, reason))
+    return flagged
+
+
+def _follows(addressed_at: tuple[int, int], span: Span, index: int) -> bool:
+    """Within two sentences of the address, in its paragraph or the one right after it."""
+    paragraph, at = addressed_at
+    return index - at <= 2 and span.paragraph - paragraph <= 1
+
+
+def _hidden_reason(page: Page, text: str) -> str | None:
+    """A sentence that is, or holds, a run of text the PDF drew hidden."""
+    words = _words(text)
+    for hidden in page.hidden:
+        run = _words(hidden.text)
+        if not run:
+            continue
+        inside = f" {run} " in f" {words} "
+        substantial = len(run.split()) >= 3 or len(run) >= 0.3 * len(words)
+        if (
+            (inside and substantial)
+            or (words and f" {words} " in f" {run} ")
+            or _shares(words, run)
+        ):
+            return f"hidden text: {hidden.reason}"
+    return None
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"\w+", detection_form(text)))
+
+
+def _record(page: Page, span: Span, text: str, reason: str) -> FlaggedText:
+    return FlaggedText(
+        page=page.page,
+        page_label=page.page_label,
+        text=" ".join(text.split()),
+        reason=reason,
+        start=page.offset + span.start,
+        end=page.offset + span.end,
+    )
+
+
+def _hidden_leftovers(page: Page, found: list[FlaggedText]) -> list[FlaggedText]:
+    """Hidden runs that no sentence of the page text matched (e.g. split across lines)."""
+    out = []
+    for hidden in page.hidden:
+        run = _words(hidden.text)
+        if len(run.split()) < 3 or any(f" {run} " in f" {_words(f.text)} " for f in found):
+            continue
+        if any(_shares(_words(f.text), run) for f in found):
+            continue
+        out.append(
+            FlaggedText(
+                page=page.page,
+                page_label=page.page_label,
+                text=" ".join(hidden.text.split()),
+                reason=f"hidden text: {hidden.reason}",
+            )
+        )
+    return out
+
+
+# ---------------------------------------------------------------- the document
+
+_CACHE: dict[tuple[str, int], list[FlaggedText]] = {}
+
+
+def find_injections(document: Document) -> list[FlaggedText]:
+    """Every flagged sentence of the document, in reading order, with page and reason."""
+    key = (document.sha256, hash(tuple(p.text for p in document.pages)))
+    if key not in _CACHE:
+        found: list[FlaggedText] = []
+        for page in document.pages:
+            flags = _page_flags(page)
+            found += flags + _hidden_leftovers(page, flags)
+        if len(_CACHE) > 64:
+            _CACHE.clear()
+        _CACHE[key] = found
+    return _CACHE[key]
+
+
+def withheld_sentences(document: Document) -> list[str]:
+    return [f.text for f in find_injections(document)]
+
+
+def _shingles(text: str, n: int = SHINGLE) -> set[str]:
+    tokens = re.findall(r"\w+", text)
+    return {" ".join(tokens[i : i + n]) for i in range(max(0, len(tokens) - n + 1))}
+
+
+def _shares(a: str, b: str) -> bool:
+    return bool(_shingles(a) & _shingles(b))
+
+
+def is_withheld(document: Document, text: str) -> bool:
+    """Does ``text`` (a quote or sentence) show any part of a flagged sentence?"""
+    flagged = find_injections(document)
+    if not flagged:
+        return False
+    flat = _words(text)
+    if not flat:
+        return False
+    for item in flagged:
+        other = _words(item.text)
+        if other and (f" {other} " in f" {flat} " or f" {flat} " in f" {other} "):
+            return True
+        if _shares(flat, other):
+            return True
+    return False
+
+
+# ---------------------------------------------------------------- what the model sees
+
+_DELIMITER = re.compile(r"<{2,}|>{2,}|\bDOCUMENT\s+PASSAGES\b", re.I)
+
+
+def neutralise_delimiters(text: str) -> str:
+    """Document text can never open or close the prompt's ``<<<DOCUMENT PASSAGES`` block."""
+
+    def swap(match: re.Match[str]) -> str:
+        value = match.group(0)
+        if value[0] in "<>":
+            return "‹" * len(value) if value[0] == "<" else "›" * len(value)
+        return "document-passages"
+
+    return _DELIMITER.sub(swap, text)
+
+
+def withhold_chunk(document: Document, chunk: Chunk) -> str:
+    """The chunk's text with each flagged sentence replaced by :data:`PLACEHOLDER` and prompt
+    delimiters neutralised."""
+    text = chunk.text
+    pieces: list[str] = []
+    cursor = 0
+    for item in find_injections(document):
+        if item.start is None or item.end is None:
+            continue
+        start, end = item.start - chunk.start, item.end - chunk.start
+        if end <= 0 or start >= len(text):
+            continue
+        start, end = max(start, cursor), min(end, len(text))
+        if start < cursor:
+            continue
+        pieces += [text[cursor:start], PLACEHOLDER]
+        cursor = end
+    pieces.append(text[cursor:])
+    return neutralise_delimiters("".join(pieces))
