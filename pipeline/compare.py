@@ -381,9 +381,7 @@ def _pick(ranked: list[Source], sector: str, coverage: Counter[str], limit: int)
 def _reason(source: Source, sector: str, similarity: str, notes: int, thin_same: bool) -> str:
     if source.sector == sector:
         return f"same sector ({sector}); {similarity}"
-    why = (
-        f"the corpus's {sector} sources have few notes" if thin_same else f"no {sector} source"
-    )
+    why = f"the corpus's {sector} sources have few notes" if thin_same else f"no {sector} source"
     return f"other sector ({source.sector}), notes on {notes} items where {why}; {similarity}"
 
 

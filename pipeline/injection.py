@@ -152,9 +152,31 @@ _ADDRESS = re.compile(
     rf"|\bif you are (?:an?\s+)?(?:\w+\s+)?(?:{_AI}|{_HUMAN})\b"
     rf"|\b(?:any|every|all)\s+{_AI}\s+(?:reading|processing|reviewing|analy[sz]ing|assessing"
     r"|evaluating|summari[sz]ing|scoring)\b"
+    rf"|^\W*for\s+(?:the\s+)?(?:{_ADDRESSEE}|(?:automated\s+|machine\s+|external\s+)?(?:appraisal"
+    r"|assessment|evaluation|review|scoring|marking|grading|summari[sz]ation|summary)"
+    r"(?:\s+(?:tools?|teams?|panels?|purposes))?)\s*:"
     r"|\bas an? (?:ai(?: language)? model|ai|language model|assistant)\s*,"
     r"|\byou are (?:now )?(?:an? )?(?:ai"
     r"|assistant|language model|helpful|chatgpt)(?![\w-])"
+)
+# Whoever reads this document in order to judge or summarise it, named by what they do rather
+# than who they are: "anyone assessing this plan", "readers compiling an overview of this
+# strategy", "evaluations of this document", "any machine review of the plan".
+_THIS_DOC = (
+    r"(?:this|the)\s+(?:\w+\s+)?(?:strategy|plan|document|submission|paper|report|text|ambition"
+    r"|vision|roadmap|programme|bid|application)\b"
+)
+_JUDGING = (
+    r"(?:assess|evaluat|review|scor|mark|grad|judg|rat|summari[sz]|compil|prepar|process|analy[sz]"
+    r"|read|apprais)(?:e|es|ed|ing)?"
+)
+_READER = re.compile(
+    r"\b(?:anyone|anybody|whoever|whatever|someone|those|people|readers?|persons?|any\s+(?:\w+\s+)?"
+    r"(?:person|system|tool|process|reader|software))\s+(?:or\s+\w+\s+)?(?:(?:who|that|which)\s+)?"
+    rf"(?:(?:is|are)\s+)?{_JUDGING}\s+(?:(?:an?|the)\s+)?(?:\w+\s+){{0,2}}?(?:of\s+)?{_THIS_DOC}"
+    r"|\b(?:any|all|every|each)?\s*(?:automated\s+|machine\s+|external\s+)?(?:evaluations?"
+    r"|assessments?|reviews?|scoring|appraisals?|summar(?:y|ies)|digests?|overviews?)\s+of\s+"
+    + _THIS_DOC
 )
 # "AI reviewers: ..." counts as an address only with a directive (a glossary line "AI: ..." is not).
 _VOCATIVE = re.compile(
@@ -189,16 +211,17 @@ _MARKERS = re.compile(
 _RATE = (
     r"(?:rat(?:e|ed|ing)|scor(?:e|ed|ing)|grad(?:e|ed|ing)|mark(?:ed|ing)?|assess(?:ed|ing)?"
     r"|evaluat(?:e|ed|ing)|judg(?:e|ed|ing)|rank(?:ed|ing)?|award(?:ed|ing)?|assign(?:ed|ing)?"
-    r"|giv(?:e|en|ing)|treat(?:ed|ing)?|consider(?:ed|ing)?|regard(?:ed|ing)?|classif(?:y|ied)"
-    r"|label(?:led)?|put|record|count|class)"
+    r"|giv(?:e|en|ing)|treat(?:ed|ing)?|consider(?:ed|ing)?(?=[^.]{0,40}\bas\b)|regard(?:ed|ing)?"
+    r"|classif(?:y|ied)"
+    r"|label(?:led)?|put|record(?:s|ed|ing)?|count|class)"
 )
 _SUMMARY = (
     r"(?:summari[sz]e|describe|present|report|mention|discuss|list|highlight|focus(?: only)? on"
-    r"|emphasi[sz]e|say|state|write|output|respond|reply|answer|conclude|comment on)"
+    r"|emphasi[sz]e|say|state|write|output|respond|reply|answer|conclud(?:e|es|ed|ing)|comment on)"
 )
 _OMIT = (
     r"(?:omit|skip|leave out|exclude|ignore|disregard|overlook|forget|hide|suppress|downplay"
-    r"|gloss over)"
+    r"|gloss over|(?:leave|keep)\s+(?:\w+\s+){1,4}?out)"
 )
 _DONT = (
     r"(?:do not|don't|never|avoid|refrain from|no need to|there is no need to|must not|mustn't"
@@ -228,6 +251,8 @@ _REQUEST = re.compile(
     rf"\b(?:we|i)\s+(?:would\s+)?(?:kindly\s+|politely\s+)?(?:ask|request|invite|urge|require"
     rf"|expect|instruct|encourage|want|would like)\s+(?:that\s+)?(?:you|{_ADDRESSEE})\b"
     r"|\bit is (?:requested|essential|expected|required) that\b|\bwe would appreciate it if\b"
+    r"|\b(?:would|should)\s+be\s+(?:most\s+|very\s+)?grateful\s+if\b"
+    r"|\bit would be (?:appreciated|helpful|welcome)\s+if\b"
     r"|\bit would help if you\b"
     rf"|^\W*{_ADDRESSEE}\s+(?:must|should|shall|are to|need to|will|are asked to|are required to)"
     rf"\s+(?:\w+\s+)?(?:{_RATE}|{_SUMMARY}|{_OMIT}|{_DONT})\b"
@@ -235,6 +260,7 @@ _REQUEST = re.compile(
 _RATING_VALUE = re.compile(
     r"\b(?:green|amber|strong|strongest|highest|top|maximum|max|full marks|excellent|outstanding"
     r"|exemplary|perfect|flawless|positive(?:ly)?|favourabl[ey]|favorabl[ey]|glowing|fully met"
+    r"|(?:is|are|be|been)\s+(?:fully\s+)?(?:met|satisfied)"
     r"|fully meets?|as met|met in full|a\+|10/10|five stars|5 stars|highly|best|clearly shown"
     r"|answered well|avoided|generous(?:ly)?|leniently|lenient)\b"
 )
@@ -245,7 +271,7 @@ _SELF_TARGET = re.compile(
     r"|\b(?:every|all|each|any)\s+"
     r"(?:(?:of the|the|rubric|assessment|evaluation|scoring|review)\s+)*"
     r"(?:items?|criteri(?:on|a)|questions?|categor(?:y|ies)|dimensions?|headings?|areas?|elements?"
-    r"|sections?|ratings?|scores?|signs?|measures?)\b"
+    r"|sections?|ratings?|scores?|signs?|measures?|standards?)\b"
     r"|\beverything\b|\bacross the board\b"
 )
 _OMISSION_TARGET = re.compile(
@@ -295,7 +321,7 @@ def features(text: str) -> Features:
     clauses = [flat[m.end() :] for m in _CLAUSE.finditer(flat)]
     omission = bool(re.search(rf"\b{_OMIT}\b", body) or re.search(_DONT, body))
     return Features(
-        addressed=address is not None or bool(_VOCATIVE.search(flat)),
+        addressed=address is not None or bool(_VOCATIVE.search(flat) or _READER.search(flat)),
         vocative_only=address is None and bool(_VOCATIVE.search(flat)),
         addressed_ai=address is not None and bool(_AI_ADDRESS.search(address.group(0))),
         override=override is not None,
@@ -352,7 +378,10 @@ def classify(text: str) -> str | None:
 def _directive_follow_up(text: str) -> bool:
     """After an addressed sentence: does this one carry a rating, summary or omission directive?"""
     f = features(text)
-    directive = f.imperative or f.second_person or f.request or f.modal_rate
+    # "will be considered in the next plan" is a plain statement, not a directive: a modal
+    # counts only with a rating value or the document as its target.
+    modal = f.modal_rate and (f.rating_value or f.self_target)
+    directive = f.imperative or f.second_person or f.request or modal
     return (directive and (f.rating_words or f.omission or f.one_sided)) or (
         f.rating_words and (f.rating_value or f.self_target)
     )
@@ -440,8 +469,31 @@ def _page_flags(page: Page) -> list[FlaggedText]:
         if features(text).addressed:
             addressed_at = (span.paragraph, index)
         if reason is not None:
+            if not reasons or reasons == [classify(text)]:  # not hidden text: trim headings
+                span = _narrow(page.text, span, reason)
+                text = page.text[span.start : span.end]
             flagged.append(_record(page, span, text, reason))
     return flagged
+
+
+def _narrow(page_text: str, span: Span, reason: str) -> Span:
+    """Drop whole lines from the front of a flagged span (a title or heading run on into the
+    sentence when a PDF has no blank lines) while what is left is still flagged the same way,
+    so that only the planted text is withheld."""
+    test = classify if reason != "follows a note addressed to reviewers" else _follow_reason
+    start = span.start
+    while True:
+        newline = page_text.find("\n", start, span.end)
+        if newline < 0:
+            return Span(start, span.end, span.paragraph)
+        rest = page_text[newline + 1 : span.end]
+        if not rest.strip() or test(rest) is None:
+            return Span(start, span.end, span.paragraph)
+        start = newline + 1 + (len(rest) - len(rest.lstrip()))
+
+
+def _follow_reason(text: str) -> str | None:
+    return "follows" if _directive_follow_up(text) else None
 
 
 def _follows(addressed_at: tuple[int, int], span: Span, index: int) -> bool:

@@ -212,4 +212,3 @@ def assess(answer: GateInput) -> Assessment:
         basis=basis,
         disagreement=contradicts(answer.rating, answer.checks_rating),
     )
-

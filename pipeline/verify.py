@@ -57,7 +57,9 @@ _ELLIPSIS = re.compile(r"\s*\[?\s*(?:\.\s?){2}\.\s*\]?\s*")
 _NEGATION = re.compile(
     r"\b(?:not|no|never|without|cannot|nor|neither|none|nothing|nobody|nowhere)\b|n't\b"
 )
-_CLAUSE_END = re.compile(r"[.!?;:\n]")
+# A clause ends at . ! ? ; : or at a line break before a capital, digit or bullet (a heading
+# above a sentence); a line break inside wrapped prose ("will not\nreplace") does not end one.
+_CLAUSE_END = re.compile(r"[.!?;:]|\n(?=\s*[A-Z0-9\u2022*-])")
 _EDGE_JUNK = "\"' \t\n.,;:"
 
 # Reasons a quote is dropped, as counted in ItemStats.drop_reasons.
@@ -166,11 +168,12 @@ def whole_word_matches(text: str, fragment: str, start: int = 0) -> Iterator[int
         position = text.find(fragment, position + 1)
 
 
-def _follows_negation(text: str, position: int) -> bool:
-    """True when one of the few words before ``position``, in the same clause, is a negation."""
-    before = text[:position]
-    clause_start = max((m.end() for m in _CLAUSE_END.finditer(before)), default=0)
-    words = _WORD.findall(before[clause_start:])[-NEGATION_LOOKBEHIND_WORDS:]
+def _follows_negation(source: str, position: int) -> bool:
+    """True when one of the few words of ``source`` before ``position``, in the same clause, is
+    a negation."""
+    ends = (m.end() for m in _CLAUSE_END.finditer(source) if m.end() <= position)
+    clause_start = max(ends, default=0)
+    words = _WORD.findall(fold(source[clause_start:position]).text)[-NEGATION_LOOKBEHIND_WORDS:]
     return any(_NEGATION.search(w) for w in words)
 
 
@@ -181,12 +184,14 @@ class Span:
     pieces: list[tuple[int, int]]
 
 
-def _locate(folded: Folded, fragments: list[str]) -> Span | str:
-    """Find the fragments in order as whole words; a reason string when they cannot be."""
+def _locate(source: str, fragments: list[str]) -> Span | str:
+    """Find the fragments in order as whole words of ``source``; a reason string when they
+    cannot be."""
     reason = NOT_FOUND
+    folded = fold(source)
     text = folded.text
     for first in whole_word_matches(text, fragments[0]):
-        if _follows_negation(text, first):
+        if _follows_negation(source, folded.origin[first]):
             reason = AFTER_NEGATION
             continue
         found = _rest(text, fragments, first)
@@ -232,7 +237,7 @@ def locate_quote(document: Document, chunk: Chunk, quote: str) -> Located | str:
     fragments = check_quote(quote)
     if isinstance(fragments, str):
         return fragments
-    span = _locate(fold(chunk.text), fragments)
+    span = _locate(chunk.text, fragments)
     if isinstance(span, str):
         return span
     pages = {_page_at(document, chunk.start + pos) for piece in span.pieces for pos in piece}

@@ -129,7 +129,11 @@ def test_review_rules_writes_three_reports(corpus_home: Path, tmp_path: Path) ->
     )
     assert result.exit_code == 0, result.output
     review = json.loads((out / "review.json").read_text())
-    assert len(review["items"]) == 22 and review["model"] == {"id": "rules", "backend": "rules", "endpoint": None}
+    assert len(review["items"]) == 22 and review["model"] == {
+        "id": "rules",
+        "backend": "rules",
+        "endpoint": None,
+    }
     assert (out / "review.md").read_text().startswith("#")
     assert "<html" in (out / "review.html").read_text()
 

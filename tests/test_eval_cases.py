@@ -24,9 +24,11 @@ ITEM_IDS = [item.id for item in load_rubric().items]
 CASE_IDS = sorted(p.name for p in CASES_DIR.iterdir() if p.is_dir())
 HELD_OUT = {
     "acrl_agency_ddat",
+    "acrl_agency_ddat_injected",  # its planted-instruction twin
     "ashgrove_fire_web_page",
     "calderwick_county_data_plan",
     "glenmorven_health_board",
+    "glenmorven_health_board_injected",  # its planted-instruction twin
 }
 
 

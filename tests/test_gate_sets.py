@@ -43,6 +43,14 @@ GOOD = answers_dir() / "good"
 # correct red for Mainstream against a plain-English reading score, "The strategy does not"
 # three times, findings that quote the document.
 REPLAYED = ["riverton_council_mixed", "kestrel_trust_mixed"]
+# Good answers written for the held-out cases after the gate was frozen, to measure it there;
+# nothing was tuned on them.
+HELD_OUT_GOOD = {
+    "acrl_agency_ddat",
+    "ashgrove_fire_web_page",
+    "calderwick_county_data_plan",
+    "glenmorven_health_board",
+}
 
 
 def good_sets() -> dict[str, dict]:
@@ -82,15 +90,16 @@ def test_good_answers_use_tuning_cases_and_agree_with_gold() -> None:
     for case_id, data in good_sets().items():
         gold = cases[case_id].gold
         assert data["case_id"] == case_id
-        assert getattr(gold, "split", "tuning") == "tuning", case_id
+        expected = "held_out" if case_id in HELD_OUT_GOOD else "tuning"
+        assert getattr(gold, "split", "tuning") == expected, case_id
         assert load_good(answers_dir(), case_id) is not None  # validates against the model
         for item_id, entry in data["answers"].items():
             answer = entry["answer"]
             assert gold.items[item_id].accepts(answer["rating"]), (case_id, item_id)
             assert 1 <= len(re.findall(r"[.!?]\"?(\s|$)", answer["finding"])) <= 3, item_id
             assert len(answer["recommendation"].split()) >= 6, (case_id, item_id)
-            if "absence" in entry["tags"]:
-                assert answer["rating"] in ("red", "insufficient_evidence")
+            if "absence" in entry["tags"]:  # amber: partly missing, as on a mostly green case
+                assert answer["rating"] in ("red", "amber", "insufficient_evidence")
 
 
 def test_good_quotes_are_copied_exactly_from_the_case_document() -> None:

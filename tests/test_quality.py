@@ -124,7 +124,9 @@ def test_an_ai_first_organisation_is_not_an_injection() -> None:
 
 def test_a_warning_sign_avoided_on_absence_is_kept() -> None:
     finding = "The plan avoids emerging technology entirely and spends its first year on basics."
-    verdict = assess(answer(kind="warning_sign", rating="green", verified_quotes=0, finding=finding))
+    verdict = assess(
+        answer(kind="warning_sign", rating="green", verified_quotes=0, finding=finding)
+    )
     assert verdict.usable and verdict.basis == "absence"
 
 

@@ -216,3 +216,10 @@ def test_any_verified_quote_is_a_whole_word_run_of_the_page(
     if isinstance(found, Located):
         assert f" {found.text.lower()} " in f" {page.lower().rstrip('.')} "
         assert len(found.text.split()) >= 6
+
+
+def test_a_negation_in_the_heading_above_does_not_block_a_quote() -> None:
+    doc = make_document(["Care without walls\nA ten-year strategy approved by the Board in 2025."])
+    assert isinstance(located(doc, "A ten-year strategy approved by the Board in 2025"), Located)
+    doc = make_document(["We will not\nreplace the EPR before 2027 under this plan."])
+    assert located(doc, "replace the EPR before 2027 under this plan") == AFTER_NEGATION

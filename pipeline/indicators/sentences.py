@@ -10,8 +10,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from pipeline.injection import is_withheld
-from pipeline.records import Document, Evidence, Page
+from pipeline.injection import find_injections, is_withheld
+from pipeline.records import Document, Evidence, FlaggedText, Page
 
 MAX_EVIDENCE = 5
 MAX_QUOTE = 300  # characters; longer sentences are trimmed around the match
@@ -82,7 +82,27 @@ def split_sentences(doc: Document) -> list[Sentence]:
 
     Sentences addressed to a reviewing model (prompt injection) are not evidence about the
     strategy, so they are left out: an injected instruction cannot move an indicator."""
-    return [s for page in doc.pages for s in _split_page(page) if not is_withheld(doc, s.flat)]
+    flagged = find_injections(doc)
+    return [
+        s
+        for page in doc.pages
+        for s in _split_page(_without(page, flagged))
+        if not is_withheld(doc, s.flat)
+    ]
+
+
+def _without(page: Page, flagged: list[FlaggedText]) -> Page:
+    """The page with each flagged span turned into a paragraph break of the same length, so
+    that a title or sentence run into a planted one (no full stop between them) is kept and
+    offsets stay true."""
+    text = page.text
+    for item in flagged:
+        if item.page != page.page or item.start is None or item.end is None:
+            continue
+        start, end = item.start - page.offset, item.end - page.offset
+        if 0 <= start < end <= len(text) and end - start >= 2:
+            text = text[:start] + "\n\n" + " " * (end - start - 2) + text[end:]
+    return page if text == page.text else page.model_copy(update={"text": text})
 
 
 def _split_page(page: Page) -> list[Sentence]:
