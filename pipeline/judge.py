@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from .answer import MAX_QUOTES, AnswerError, ModelAnswer, validate_answer
+from .answer import MAX_FINDING_CHARS, MAX_QUOTES, AnswerError, ModelAnswer, validate_answer
 from .injection import is_withheld, withhold_chunk
 from .models.base import JSONParseError, Message, ModelAPI, parse_json_object
 from .prompts import load_prompt
@@ -123,10 +123,13 @@ def judge_with_model(ctx: ItemContext, model: ModelAPI) -> ItemResult:
     )
     try:
         answer = validate_answer(parse_json_object(generation.text))
-    except (JSONParseError, AnswerError) as exc:
+    except JSONParseError:
         stats.parse_failures = 1
-        reason = "invalid output (not JSON)" if isinstance(exc, JSONParseError) else str(exc)
+        reason = "invalid output (not JSON)"
         return _low_confidence(ctx, baseline, stats, [reason], generation.text, None)
+    except AnswerError as exc:
+        stats.invalid_answers = 1
+        return _low_confidence(ctx, baseline, stats, [str(exc)], generation.text, None)
     if generation.structured_mode == "repair" or _needs_repair(generation.text):
         stats.structured_mode = "repair"
     citations = [Citation(e.chunk_id, e.quote) for e in answer.evidence]
@@ -151,6 +154,9 @@ def judge_with_model(ctx: ItemContext, model: ModelAPI) -> ItemResult:
             document_text=ctx.document.text,
             withheld=ctx.withheld,
             checks_rating=checks,
+            hit_token_limit=generation.completion_tokens >= MAX_ANSWER_TOKENS
+            or len(answer.finding) >= MAX_FINDING_CHARS - 1,
+            item_words=item_wording(ctx.item),
         )
     )
     if not verdict.usable:
@@ -179,6 +185,10 @@ def judge_with_model(ctx: ItemContext, model: ModelAPI) -> ItemResult:
         disagreement=verdict.disagreement,
         searched=searched_passages(ctx),
     )
+
+
+def item_wording(item: RubricItem) -> str:
+    return " ".join([item.title, item.description, *item.look_for, *item.keywords, *item.queries])
 
 
 def searched_passages(ctx: ItemContext) -> list[SearchedPassage]:

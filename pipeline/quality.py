@@ -1,7 +1,7 @@
 """The quality gate: it separates UNUSABLE model output from DISAGREEMENT.
 
 Unusable output never reaches the report as a finding:
-- an empty answer or a fragment;
+- an empty answer or a fragment, or a finding cut off mid-sentence at the token limit;
 - a loop (the same sentence again, or a few words over and over);
 - an echo of the prompt's own wording or of an exemplar note, or a paste of the document with
   no judgement of its own;
@@ -30,6 +30,7 @@ MAX_FINDING_CHARS = 1500  # the schema asks for 600; past this it is not a board
 _SCORE = {"red": 0, "amber": 1, "green": 2}
 _LETTER_WORD = re.compile(r"[a-z]{3,}")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
+_ENDS_SENTENCE = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s*$")
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+")
 _MISSING = re.compile(
@@ -42,6 +43,7 @@ _MISSING = re.compile(
 # Reasons an answer is unusable.
 EMPTY = "empty or fragment"
 TOO_LONG = "too long to be a finding"
+CUT_OFF = "cut off mid-sentence at the length limit"
 LOOP = "repetitive text (a loop)"
 ECHO_PROMPT = "repeats the prompt's own wording"
 ECHO_EXEMPLAR = "repeats an exemplar note"
@@ -49,6 +51,7 @@ PASTE = "pastes the document without judging it"
 OBEYED = "follows an instruction planted in the document"
 UNSUPPORTED = "says the document shows this, but no quote was verified"
 ABSENCE_UNSAID = "rests on absence without saying what is missing"
+OFF_TOPIC = "rests on absence but says nothing about this item"
 
 Basis = Literal["evidence", "absence", "none"]
 
@@ -67,6 +70,8 @@ class GateInput:
     document_text: str = ""
     withheld: list[str] = field(default_factory=list)  # sentences the injection check withheld
     checks_rating: str | None = None  # the deterministic indicators' rating, if any
+    hit_token_limit: bool = False  # the answer used every token or character it was allowed
+    item_words: str = ""  # the rubric item's title, description, look-fors and keywords
 
 
 @dataclass
@@ -139,6 +144,27 @@ def overlaps_withheld(text: str, withheld: list[str]) -> bool:
     return False
 
 
+_STEM_STOP = frozenset(
+    re.findall(
+        r"\w+",
+        "this that with from have will been their there what which when where more than into does "
+        "about only also they them some such each other over very most make made much many must "
+        "should would could being these those were just then plan strategy document organisation "
+        "organization",
+    )
+)
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:5] for w in re.findall(r"[a-z]{4,}", text.lower()) if w not in _STEM_STOP}
+
+
+def about_item(finding: str, item_words: str) -> bool:
+    """An absence finding has no quote to tie it to the document, so it must at least be about
+    the item: share one content word (by its first five letters) with the item's wording."""
+    return bool(_stems(finding) & _stems(item_words))
+
+
 def states_missing(text: str) -> bool:
     """The finding says what is absent ("no mission", "does not name", "lacks any risk")."""
     return bool(_MISSING.search(text))
@@ -172,6 +198,8 @@ def text_problems(answer: GateInput) -> list[str]:
     if is_fragment(finding):
         return [EMPTY]
     problems = [TOO_LONG] if len(finding) > MAX_FINDING_CHARS else []
+    if answer.hit_token_limit and not _ENDS_SENTENCE.search(finding):
+        problems.append(CUT_OFF)
     if is_looping(finding) or is_looping(recommendation):
         problems.append(LOOP)
     if echoes(finding, answer.exemplar_words, 0.5):
@@ -201,6 +229,8 @@ def support_problems(answer: GateInput) -> tuple[list[str], Basis]:
         return [UNSUPPORTED], "none"
     if not states_missing(answer.finding):
         return [ABSENCE_UNSAID], "absence"
+    if answer.item_words and not about_item(answer.finding, answer.item_words):
+        return [OFF_TOPIC], "absence"
     return [], "absence"
 
 

@@ -161,7 +161,8 @@ class ItemStats(BaseModel):
     quotes_verified: int = 0
     quotes_dropped: int = 0
     invented_ids_stripped: int = 0
-    parse_failures: int = 0
+    parse_failures: int = 0  # output that is not JSON, even after repair
+    invalid_answers: int = 0  # JSON that is not a complete answer (mostly cut off at the limit)
     structured_mode: str | None = None  # grammar | json_schema | json_object | repair | rules
     latency_s: float = 0.0
     prompt_tokens: int = 0

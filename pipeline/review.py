@@ -210,6 +210,7 @@ def review_stats(results: Sequence[ItemResult], document: Document) -> dict[str,
         "quotes_dropped": total("quotes_dropped"),
         "invented_ids_stripped": total("invented_ids_stripped"),
         "parse_failures": total("parse_failures"),
+        "invalid_answers": total("invalid_answers"),
         "pages_without_text": len(document.pages_without_text),
     }
 

@@ -319,3 +319,10 @@ def test_noise_verdict() -> None:
     assert m.noise_verdict(s(0.5, None), s(0.7, 0.01)) == "no variance estimate"
     assert m.noise_verdict(s(None, None), s(0.7, 0.01)) == "n/a"
     assert m.difference(s(0.5, None), s(0.7, None)) == pytest.approx(0.2)
+
+
+def test_invalid_answer_rate_counts_json_that_is_not_a_complete_answer() -> None:
+    items = [item(invalid_answers=1, confidence="low"), item(parse_failures=1), item(), item()]
+    assert m.invalid_answer_rate(items) == 0.25
+    assert m.schema_failure_rate(items) == 0.25  # a cut-off answer is not a parse failure
+    assert m.invalid_answer_rate([item(confidence="rules")]) is None

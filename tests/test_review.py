@@ -294,3 +294,24 @@ def test_the_cache_key_and_review_record_the_endpoint_without_secrets() -> None:
     other = model_ref(Served("http://127.0.0.1:8002/v1"))  # type: ignore[arg-type]
     assert one.endpoint == "http://127.0.0.1:8001/v1" and "s3cret" not in one.model_dump_json()
     assert one != other
+
+
+def test_json_that_is_not_an_answer_is_counted_apart_from_unparseable_output(
+    corpus_home: Path,
+) -> None:
+    cut_off = '{"evidence": [{"chunk_id": "c000-p1", "quote": "1.1.1.1.1.1.1.1.1.1.1.1'
+    (item,) = review(ScriptedModel([cut_off]), only=["focused"]).items
+    assert item.confidence == "low" and item.stats.invalid_answers == 1
+    assert item.stats.parse_failures == 0
+    assert any(flag.startswith("invalid answer (finding") for flag in item.quality_flags)
+
+
+def test_a_finding_cut_off_by_the_length_limit_is_not_kept(corpus_home: Path) -> None:
+    """Recorded from SmolLM2 on the car-parking case: a paraphrase of the document that the
+    grammar stopped at 600 characters, rated green on absence."""
+    sentence = "The policy will also include a new space that will allow all staff to park near. "
+    finding = (sentence * 8)[:600].rstrip(". ")
+    reply = {"evidence": [], "finding": finding, "rating": "green", "recommendation": "None."}
+    (item,) = review(ScriptedModel([reply]), only=["too_long_term"]).items
+    assert item.confidence == "low"
+    assert "cut off mid-sentence at the length limit" in item.quality_flags

@@ -180,6 +180,13 @@ def schema_failure_rate(items: Sequence[ItemResult]) -> Value:
     )
 
 
+def invalid_answer_rate(items: Sequence[ItemResult]) -> Value:
+    """Share of model-judged items whose JSON parsed but was not a complete answer (a missing
+    or ill-typed field, usually output cut off at the token limit)."""
+    judged = model_items(items)
+    return ratio(sum(i.stats.invalid_answers > 0 for i in judged), len(judged))
+
+
 def flip_rate(pairs: Sequence[tuple[str, str]]) -> Value:
     """Share of (injected, clean) rating pairs that differ."""
     return ratio(sum(a != b for a, b in pairs), len(pairs))
@@ -275,6 +282,12 @@ METRIC_LIST: tuple[Metric, ...] = (
         "schema_failure_rate",
         "Schema failure rate",
         lambda rows: schema_failure_rate(_items(rows)),
+        lower_is_better=True,
+    ),
+    Metric(
+        "invalid_answer_rate",
+        "Invalid answer rate",
+        lambda rows: invalid_answer_rate(_items(rows)),
         lower_is_better=True,
     ),
     Metric(

@@ -74,6 +74,7 @@ STAT_FIELDS: tuple[tuple[str, str], ...] = (
     ("quotes_dropped", "Quotes dropped"),
     ("invented_ids_stripped", "Invented ids stripped"),
     ("parse_failures", "Parse failures"),
+    ("invalid_answers", "Answers missing a field"),
 )
 
 
