@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from personas import chat_completion, send_json
 
 from pipeline.errors import ModelError
 from pipeline.models import resolve_model
@@ -77,31 +78,10 @@ class FakeServer(BaseHTTPRequestHandler):
             self._send(500, {"error": {"message": "Input should be 'text' or 'json_object'"}})
             return
         content = json.dumps({"rating": "amber"}) if fmt else 'Answer: {"rating": "red",}'
-        self._send(
-            200,
-            {
-                "id": "x",
-                "object": "chat.completion",
-                "created": 0,
-                "model": body["model"],
-                "choices": [
-                    {
-                        "index": 0,
-                        "finish_reason": "stop",
-                        "message": {"role": "assistant", "content": content},
-                    }
-                ],
-                "usage": {"prompt_tokens": 11, "completion_tokens": 5, "total_tokens": 16},
-            },
-        )
+        send_json(self, 200, chat_completion(body["model"], content, prompt_tokens=11))
 
     def _send(self, status: int, payload: dict[str, Any]) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send_json(self, status, payload)
 
     def log_message(self, *args: object) -> None:
         pass
