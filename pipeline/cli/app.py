@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from .batch import batch_command
 from .common import state
 from .compare import compare_command
 from .corpus import app as corpus_app
@@ -29,6 +30,7 @@ def main_options(debug: bool = typer.Option(False, "--debug", help="Show traceba
 app.command("ingest")(ingest_command)
 app.command("review")(review_command)
 app.command("compare")(compare_command)
+app.command("batch")(batch_command)
 app.add_typer(corpus_app, name="corpus")
 app.add_typer(evals_app, name="evals")
 
