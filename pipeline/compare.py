@@ -242,15 +242,11 @@ def _stored(
     store: Store, name: str, where: dict[str, Any] | None = None
 ) -> tuple[list[dict[str, Any]], np.ndarray]:
     """Metadata and stored vectors of a collection (no re-embedding)."""
-    if not store.exists(name):
-        return [], np.zeros((0, 0))
-    store.check(name)
-    data = store.client.get_collection(name).get(where=where, include=["embeddings", "metadatas"])
-    vectors = data.get("embeddings")
-    metas = [dict(m or {}) for m in data.get("metadatas") or []]
-    if vectors is None or not len(vectors):
+    hits = store.get(name, where=where, embeddings=True)
+    metas = [h.metadata for h in hits]
+    if not hits or any(h.embedding is None for h in hits):
         return metas, np.zeros((0, 0))
-    return metas, np.asarray(vectors, dtype=np.float64)
+    return metas, np.asarray([h.embedding for h in hits], dtype=np.float64)
 
 
 def _unit(vector: np.ndarray) -> np.ndarray | None:
@@ -307,15 +303,10 @@ def notes_by_item(store: Store, source_ids: Sequence[str]) -> NoteIndex:
 
 def _with_passages(store: Store, source_ids: Sequence[str]) -> set[str]:
     """Sources with fetched or added text in the index (only those are worth searching)."""
-    if not source_ids or not store.exists(EXEMPLARS):
-        return set()
-    collection = store.client.get_collection(EXEMPLARS)
     return {
         sid
         for sid in source_ids
-        if collection.get(
-            where={"$and": [{"kind": "passage"}, {"source_id": sid}]}, limit=1, include=[]
-        )["ids"]
+        if store.any(EXEMPLARS, where={"$and": [{"kind": "passage"}, {"source_id": sid}]})
     }
 
 

@@ -1,7 +1,8 @@
 """The exemplar corpus: a manifest of real public-sector strategies, notes written in this
 project's own words, documents the user adds, and public documents fetched on request.
 
-Everything is indexed into one Chroma collection, ``exemplars``.
+Everything is indexed into one logical Chroma collection, ``exemplars``: each build fills a new
+versioned collection and swaps it in (see pipeline/store.py), under a lock on the home.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from .documents import read_document, sha256_file
-from .errors import InputError, StoreError
+from .errors import InputError
 from .fsutil import atomic_write_text
-from .home import fetched_dir, home_dir, user_corpus_dir
+from .home import fetched_dir, user_corpus_dir
+from .locks import hold
 from .records import Document
 from .resources import corpus_dir
-from .store import EXEMPLARS, Hit, Store
+from .store import EXEMPLARS, Hit, Store, set_aside_damaged
 
 NOTE_FIELDS = ("section", "stance", "basis")
 
@@ -129,15 +131,9 @@ def corpus_version(manifest: Manifest) -> str:
 # ------------------------------------------------------------------ build and search
 
 
-def _state_path() -> Path:
-    return home_dir() / "corpus-state.json"
-
-
-def built_version() -> str | None:
-    path = _state_path()
-    if not path.exists():
-        return None
-    return str(json.loads(path.read_text()).get("corpus_version"))
+def built_version(store: Store | None = None) -> str | None:
+    """The corpus version of the live exemplar collection, if one is built."""
+    return (store or Store()).version(EXEMPLARS) or None
 
 
 def _source_meta(source: Source) -> dict[str, Any]:
@@ -196,35 +192,69 @@ def _document_rows(manifest: Manifest) -> list[tuple[str, str, dict[str, Any]]]:
     return rows
 
 
+def _is_current(store: Store, version: str) -> bool:
+    pointer = store.pointer(EXEMPLARS)
+    return (
+        pointer is not None
+        and pointer.version == version
+        and pointer.embedding_model == store.embedder.name
+        and store.exists(EXEMPLARS)
+    )
+
+
 def build(
     manifest_path: Path | None = None, rebuild: bool = False, store: Store | None = None
 ) -> dict[str, Any]:
-    """(Re)index the corpus. A no-op when nothing changed, unless rebuild."""
+    """(Re)index the corpus into a new collection and swap it in. A no-op when nothing changed.
+
+    One process builds at a time (a lock on the home); the others wait, then find it built.
+    ``rebuild`` re-embeds everything, and first sets a damaged local store aside.
+    """
+    if rebuild and set_aside_damaged() is not None:
+        store = None  # the old client pointed at the damaged folder
     manifest = load_manifest(manifest_path)
     store = store or Store()
     version = corpus_version(manifest)
-    current = store.embedding_model(EXEMPLARS) == store.embedder.name
-    if not rebuild and current and built_version() == version and store.count(EXEMPLARS):
-        return {"corpus_version": version, "indexed": store.count(EXEMPLARS), "rebuilt": False}
-    rows = _note_rows(manifest) + _document_rows(manifest)
-    store.drop(EXEMPLARS)
-    if rows:
-        ids, texts, metas = (list(x) for x in zip(*rows, strict=True))
-        store.add(EXEMPLARS, ids=ids, texts=texts, metadatas=metas)
-    atomic_write_text(_state_path(), json.dumps({"corpus_version": version, "indexed": len(rows)}))
-    return {"corpus_version": version, "indexed": len(rows), "rebuilt": True}
+    with hold("corpus-build", "to finish building the exemplar corpus"):
+        if not rebuild and _is_current(store, version):
+            return {"corpus_version": version, "indexed": store.count(EXEMPLARS), "rebuilt": False}
+        rows = _note_rows(manifest) + _document_rows(manifest)
+        ids, texts, metas = (list(x) for x in zip(*rows, strict=True)) if rows else ([], [], [])
+        pointer = store.publish(EXEMPLARS, ids, texts, metas, version=version)
+    return {
+        "corpus_version": version,
+        "indexed": pointer.count,
+        "rebuilt": True,
+        "collection": pointer.collection,
+    }
 
 
 def ensure_built(store: Store | None = None) -> str:
     """Build the exemplar index on first use; return the corpus version."""
     store = store or Store()
-    try:
-        store.check(EXEMPLARS)
-    except StoreError:
-        return str(build(rebuild=True, store=store)["corpus_version"])
-    if not store.count(EXEMPLARS) or built_version() != corpus_version(load_manifest()):
-        return str(build(store=store)["corpus_version"])
-    return str(built_version())
+    version = corpus_version(load_manifest())
+    if not _is_current(store, version):
+        build(store=store)
+    return version
+
+
+def status(store: Store | None = None) -> dict[str, Any]:
+    """The live exemplar collection, its size and versions, against the manifest's."""
+    store = store or Store()
+    manifest = load_manifest()
+    pointer = store.pointer(EXEMPLARS)
+    current = corpus_version(manifest)
+    return {
+        **store.status(),
+        "collection": pointer.collection if pointer else None,
+        "count": pointer.count if pointer else 0,
+        "built_at": pointer.built_at if pointer else None,
+        "built_with": pointer.embedding_model if pointer else None,
+        "built_version": pointer.version if pointer else None,
+        "manifest_version": manifest.version,
+        "corpus_version": current,
+        "up_to_date": pointer is not None and _is_current(store, current),
+    }
 
 
 def hit_to_dict(hit: Hit) -> dict[str, Any]:

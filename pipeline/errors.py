@@ -17,3 +17,7 @@ class ModelError(StrategyReviewError):
 
 class StoreError(StrategyReviewError):
     """The vector store is missing, mismatched or damaged."""
+
+
+class LockTimeout(StrategyReviewError):
+    """Another process held a lock on the home for longer than the lock timeout."""

@@ -31,6 +31,11 @@ def store_dir() -> Path:
     return _sub("chroma")
 
 
+def locks_dir() -> Path:
+    """Lock files that let any number of processes share this home (see pipeline/locks.py)."""
+    return _sub("locks")
+
+
 def documents_dir() -> Path:
     """Parsed documents, one JSON file per sha256."""
     return _sub("documents")

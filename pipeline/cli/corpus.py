@@ -1,4 +1,4 @@
-"""strategy-review corpus list|build|add|search|fetch"""
+"""strategy-review corpus list|build|status|add|search|fetch"""
 
 from __future__ import annotations
 
@@ -32,13 +32,44 @@ def list_sources(
 @app.command("build")
 @handle_errors
 def build(
-    rebuild: bool = typer.Option(False, "--rebuild", help="Re-embed everything."),
+    rebuild: bool = typer.Option(
+        False,
+        "--rebuild",
+        "--force",
+        help="Re-embed everything; a damaged local store is set aside first.",
+    ),
     manifest: Path | None = ManifestOption,
 ) -> None:
     """(Re)index the corpus notes, fetched documents and added documents."""
     result = corpus.build(manifest, rebuild=rebuild)
     verb = "indexed" if result["rebuilt"] else "up to date:"
     typer.echo(f"{verb} {result['indexed']} passages (corpus {result['corpus_version']})")
+
+
+@app.command("status")
+@handle_errors
+def status(json_output: bool = typer.Option(False, "--json")) -> None:
+    """Show the live exemplar collection, its size and versions, and where the store is."""
+    info = corpus.status()
+    if json_output:
+        print_json(info)
+        return
+    typer.echo(f"store: {info['location']} ({info['mode']})")
+    if info["collection"] is None:
+        typer.echo("exemplars: not built (run `strategy-review corpus build`)")
+    else:
+        typer.echo(
+            f"exemplars: {info['collection']}, {info['count']} passages, built {info['built_at']} "
+            f"with {info['built_with']}"
+        )
+    state = (
+        "up to date" if info["up_to_date"] else "out of date (run `strategy-review corpus build`)"
+    )
+    typer.echo(
+        f"corpus version: built {info['built_version']}, manifest {info['corpus_version']}: {state}"
+    )
+    typer.echo(f"manifest version: {info['manifest_version']}")
+    typer.echo(f"collections: {info['collections']} live, {info['retired']} retired")
 
 
 @app.command("add")
