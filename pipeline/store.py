@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 from .embeddings import Embedder, get_embedder
 from .errors import StoreError
 from .home import store_dir
+from .locks import hold
 
 EXEMPLARS = "exemplars"
 REGISTRY = "strategy-review-registry"
@@ -198,9 +199,17 @@ def _client(where: str, remote: bool) -> Any:
 
 
 def client() -> Any:
-    """One client per store location per process (never rebuilt per search)."""
+    """One client per store location per process (never rebuilt per search).
+
+    Opening a local store may create or migrate its database, which two processes must not do
+    at once, so it happens under the home's lock.
+    """
+    url = chroma_url()
     with guarded():
-        return _client(location(), chroma_url() is not None)
+        if url:
+            return _client(url, True)
+        with hold("chroma-open", "to open the vector store"):
+            return _client(str(store_dir()), False)
 
 
 def set_aside_damaged() -> Path | None:

@@ -128,27 +128,41 @@ def corpus_list_ok(home: Path, pythonpath: Path) -> bool:
     return done.returncode == 0 and bool(json.loads(done.stdout or "[]"))
 
 
+def corpus_status(home: Path, pythonpath: Path) -> dict[str, Any] | None:
+    """`corpus status --json` afterwards (None where the code under test has no such command)."""
+    env = {**os.environ, "STRATEGY_REVIEW_HOME": str(home), "PYTHONPATH": str(pythonpath)}
+    env.pop("STRATEGY_REVIEW_CHROMA_URL", None)
+    cmd = [sys.executable, "-c", CLI, "corpus", "status", "--json"]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    return json.loads(done.stdout) if done.returncode == 0 else None
+
+
+def run_in(root: Path, procs: int, pythonpath: Path) -> dict[str, Any]:
+    """One run in ``root``: an empty home, three documents, ``procs`` processes at once."""
+    home = root / "home"  # does not exist yet: an empty home
+    docs = documents(root / "docs")
+    started = time.perf_counter()
+    results = launch(procs, home, docs, root, pythonpath)
+    wall = time.perf_counter() - started
+    same, groups = identical_reports(results)
+    good_cache, cache_files = cache_consistent(home)
+    return {
+        "succeeded": sum(r["rc"] == 0 for r in results),
+        "processes": procs,
+        "wall_s": round(wall, 1),
+        "identical_groups": same,
+        "groups": groups,
+        "cache_files_ok": good_cache,
+        "cache_files": cache_files,
+        "corpus_list_ok": corpus_list_ok(home, pythonpath),
+        "corpus_status": corpus_status(home, pythonpath),
+        "errors": sorted({r["error"] for r in results if r["rc"]}),
+    }
+
+
 def run_once(procs: int, pythonpath: Path) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="concurrent-home-") as tmp:
-        root = Path(tmp)
-        home = root / "home"  # does not exist yet: an empty home
-        docs = documents(root / "docs")
-        started = time.perf_counter()
-        results = launch(procs, home, docs, root, pythonpath)
-        wall = time.perf_counter() - started
-        same, groups = identical_reports(results)
-        good_cache, cache_files = cache_consistent(home)
-        return {
-            "succeeded": sum(r["rc"] == 0 for r in results),
-            "processes": procs,
-            "wall_s": round(wall, 1),
-            "identical_groups": same,
-            "groups": groups,
-            "cache_files_ok": good_cache,
-            "cache_files": cache_files,
-            "corpus_list_ok": corpus_list_ok(home, pythonpath),
-            "errors": sorted({r["error"] for r in results if r["rc"]}),
-        }
+        return run_in(Path(tmp), procs, pythonpath)
 
 
 def main(argv: list[str] | None = None) -> int:
