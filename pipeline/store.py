@@ -226,10 +226,11 @@ def set_aside_damaged() -> Path | None:
 
     path = store_dir()
     aside = path.with_name(f"{path.name}.damaged-{datetime.now(UTC):%Y%m%dT%H%M%S}")
-    shutil.move(str(path), str(aside))
-    _client.cache_clear()
-    chromadb.api.client.SharedSystemClient.clear_system_cache()
-    store_dir()  # recreate the empty folder
+    with hold("chroma-open", "to open the vector store"):
+        shutil.move(str(path), str(aside))
+        _client.cache_clear()
+        chromadb.api.client.SharedSystemClient.clear_system_cache()
+        store_dir()  # recreate the empty folder
     return aside
 
 

@@ -27,6 +27,9 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "STRATEGY_REVIEW_MODEL",
         "STRATEGY_REVIEW_BASE_URL",
         "STRATEGY_REVIEW_EMBEDDINGS_URL",
+        "STRATEGY_REVIEW_CHROMA_URL",
+        "STRATEGY_REVIEW_CHROMA_TOKEN",
+        "STRATEGY_REVIEW_LOCK_TIMEOUT",
         "OPENAI_API_KEY",
     ):
         monkeypatch.delenv(name, raising=False)
