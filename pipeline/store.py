@@ -558,6 +558,6 @@ class Store:
             "mode": "server" if chroma_url() else "local",
             "location": location(),
             "embedding_model": self.embedder.name,
-            "collections": len([p for p in self.pointers()]),
+            "collections": len(self.pointers()),
             "retired": retired,
         }
