@@ -28,6 +28,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "STRATEGY_REVIEW_BASE_URL",
         "STRATEGY_REVIEW_EMBEDDINGS_URL",
         "OPENAI_API_KEY",
+        "OLLAMA_HOST",
     ):
         monkeypatch.delenv(name, raising=False)
     from pipeline.cli.common import state

@@ -31,8 +31,9 @@ def models_command(
         DEFAULT_TIMEOUT, "--timeout", min=0.05, help="Seconds to wait for each endpoint."
     ),
 ) -> None:
-    """List the model backends, the default model and where it came from, and whether each
-    endpoint answers (one GET /models each; nothing is sent to a model)."""
+    """List the model backends, the default model and whether each endpoint answers.
+
+    Each endpoint gets one GET /models; nothing is sent to a model."""
     if set_spec and unset:
         raise fail("--set-default and --unset-default go separately")
     if set_spec:
