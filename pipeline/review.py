@@ -21,6 +21,7 @@ from .ingest import ingest
 from .injection import DETECTOR_VERSION, find_injections, withheld_sentences
 from .judge import ItemContext, judge_with_model, judge_with_rules
 from .models.base import ModelAPI
+from .models.rules import is_rules
 from .prompts import prompt_hashes
 from .records import (
     Document,
@@ -49,8 +50,8 @@ class ReviewOptions:
     exemplar_sources: list[str] | None = None
 
 
-def model_ref(model: ModelAPI | None) -> ModelRef:
-    if model is None:
+def model_ref(model: ModelAPI) -> ModelRef:
+    if is_rules(model):
         return ModelRef(id="rules", backend="rules")
     endpoint = getattr(model, "base_url", None)
     return ModelRef(id=model.id, backend=model.backend, endpoint=public_url(endpoint))
@@ -107,7 +108,7 @@ def review_item(
     document: Document,
     item: RubricItem,
     indicators: dict[str, Indicator],
-    model: ModelAPI | None,
+    model: ModelAPI,
     store: Store,
     options: ReviewOptions,
 ) -> ItemResult:
@@ -116,7 +117,7 @@ def review_item(
     ctx = ItemContext(
         item, document, indicators, hits, exemplars, load_rubric(), withheld_sentences(document)
     )
-    if model is None:
+    if is_rules(model):
         return judge_with_rules(ctx)
     try:
         return judge_with_model(ctx, model)
@@ -142,7 +143,7 @@ def _failed(item: RubricItem, error: str) -> ItemResult:
 
 def review_document(
     path: Path,
-    model: ModelAPI | None,
+    model: ModelAPI,
     options: ReviewOptions | None = None,
     progress: Progress | None = None,
     store: Store | None = None,
@@ -218,7 +219,7 @@ def review_stats(results: Sequence[ItemResult], document: Document) -> dict[str,
 def run_review(
     path: Path,
     out_dir: Path,
-    model: ModelAPI | None,
+    model: ModelAPI,
     options: ReviewOptions | None = None,
     formats: Sequence[str] = ("md", "html", "json"),
     progress: Progress | None = None,
@@ -226,7 +227,7 @@ def run_review(
     """Review a document and write its reports. Nothing is written if the review fails."""
     review = review_document(path, model, options, progress)
     if (
-        model is not None
+        not is_rules(model)
         and review.items
         and all(
             r.status == "failed" or "invalid output (not JSON)" in r.quality_flags

@@ -31,6 +31,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "STRATEGY_REVIEW_CHROMA_TOKEN",
         "STRATEGY_REVIEW_LOCK_TIMEOUT",
         "OPENAI_API_KEY",
+        "OLLAMA_HOST",
     ):
         monkeypatch.delenv(name, raising=False)
     from pipeline.cli.common import state

@@ -13,7 +13,7 @@ import pytest
 from personas import chat_completion, send_json
 
 from pipeline.errors import ModelError
-from pipeline.models import resolve_model
+from pipeline.models import is_rules, resolve_model
 from pipeline.models.base import JSONParseError, Message, parse_json_object
 from pipeline.models.openai_compat import OpenAICompatModel
 
@@ -48,7 +48,7 @@ def test_unrepairable_output_raises(text: str) -> None:
 
 
 def test_resolver_choices(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert resolve_model("rules") is None
+    assert is_rules(resolve_model("rules"))
     ollama = resolve_model("ollama:llama3.2")
     assert isinstance(ollama, OpenAICompatModel) and ollama.base_url.endswith(":11434/v1")
     monkeypatch.setenv("OLLAMA_HOST", "http://gpu-box:11434")

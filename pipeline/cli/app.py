@@ -10,6 +10,7 @@ from .compare import compare_command
 from .corpus import app as corpus_app
 from .evals import app as evals_app
 from .ingest import ingest_command
+from .models import models_command
 from .review import review_command
 
 app = typer.Typer(
@@ -31,6 +32,7 @@ app.command("ingest")(ingest_command)
 app.command("review")(review_command)
 app.command("compare")(compare_command)
 app.command("batch")(batch_command)
+app.command("models")(models_command)
 app.add_typer(corpus_app, name="corpus")
 app.add_typer(evals_app, name="evals")
 

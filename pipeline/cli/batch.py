@@ -16,6 +16,7 @@ from .common import (
     ModelOpt,
     NoCacheOpt,
     QuietOpt,
+    announce,
     console,
     fail,
     handle_errors,
@@ -70,6 +71,7 @@ def batch_command(
         typer.echo(f"reviewed {len(league.rows)} of {result.total} documents")
         for path in result.paths.values():
             typer.echo(f"  wrote {path}")
+    announce(backend, quiet)
     if league.failed:
         names = ", ".join(d.file for d in league.failed)
         raise fail(

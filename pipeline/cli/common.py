@@ -67,23 +67,31 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
-# Options shared by review, compare and evals run.
+def announce(backend: object, quiet: bool = False) -> None:
+    """The one line saying a review fell back to rules, and how to add a model."""
+    notice = getattr(backend, "notice", None)
+    if notice and not quiet:
+        typer.echo(notice, err=True)
+
+
+# Options shared by review, compare, batch and evals run. No typer envvar: the environment and
+# <home>/config.toml come below the option in pipeline.config's precedence, which says the source.
 ModelOpt = Annotated[
     str | None,
     typer.Option(
         "--model",
-        envvar="STRATEGY_REVIEW_MODEL",
-        help="embedded (default), rules, obeying (injection-test adversary), a .gguf path, "
-        "ollama:NAME, "
-        "or a model name with --base-url.",
+        help="rules, embedded, ollama:NAME, a .gguf path, or a model name with --base-url "
+        "(obeying: the injection-test adversary). Default: STRATEGY_REVIEW_MODEL, then "
+        "<home>/config.toml (strategy-review models --set-default), then rules "
+        "(embedded for evals run).",
     ),
 ]
 BaseUrlOpt = Annotated[
     str | None,
     typer.Option(
         "--base-url",
-        envvar="STRATEGY_REVIEW_BASE_URL",
-        help="OpenAI-compatible server, e.g. http://localhost:8000/v1",
+        help="OpenAI-compatible server, e.g. http://localhost:8000/v1 "
+        "(default: STRATEGY_REVIEW_BASE_URL, then <home>/config.toml).",
     ),
 ]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Ignore cached item results.")]

@@ -19,6 +19,7 @@ from .common import (
     NoCacheOpt,
     PasswordOpt,
     QuietOpt,
+    announce,
     handle_errors,
     progress_bar,
 )
@@ -80,6 +81,7 @@ def compare_command(
     total = (len(only) if only else len(load_rubric().items)) * min(2, len(files))
     with lazy_progress(total, quiet) as advance:
         comparison, paths = run_compare(files, out, backend, sources, options, advance)
+    announce(backend, quiet)
     if quiet:
         return
     if isinstance(comparison, ExemplarComparison):

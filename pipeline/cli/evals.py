@@ -18,7 +18,7 @@ from ..evals.scorecard import (
     format_summary,
     format_value,
 )
-from ..models import resolve_model
+from ..models import EMBEDDED, resolve_model
 from ..models.base import ModelAPI
 from ..resources import eval_cases_dir
 from .common import (
@@ -139,7 +139,7 @@ def run_command(
     under, over = parse_gates(fail_under, "--fail-under"), parse_gates(fail_over, "--fail-over")
     chosen_split = parse_split(split)
     judge = resolve_judge(judge_model, judge_base_url)
-    backend = resolve_model(model, base_url)
+    backend = resolve_model(model, base_url, EMBEDDED)
     with progress_bar(quiet) as bar:
         task = bar.add_task("reviewing", total=None)
 

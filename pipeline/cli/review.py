@@ -17,6 +17,7 @@ from .common import (
     NoCacheOpt,
     PasswordOpt,
     QuietOpt,
+    announce,
     handle_errors,
     progress_bar,
 )
@@ -71,3 +72,4 @@ def review_command(
         )
         for path in paths.values():
             typer.echo(f"  wrote {path}")
+    announce(backend, quiet)

@@ -80,7 +80,7 @@ def review_path(out_dir: Path, case_id: str, run: int) -> Path:
 
 def review_cases(
     cases: Sequence[EvalCase],
-    model: ModelAPI | None,
+    model: ModelAPI,
     out_dir: Path,
     only: list[str] | None,
     repeat: int,
@@ -205,7 +205,7 @@ def build_scorecard(
     reviews: Reviews,
     rows: Sequence[Row],
     *,
-    model: ModelAPI | None,
+    model: ModelAPI,
     judge: ModelAPI | None,
     cases_dir: Path,
     only: list[str] | None,
@@ -302,7 +302,7 @@ def write_recheck(rows: Sequence[Row], out_dir: Path) -> Path:
 
 
 def run_evals(
-    model: ModelAPI | None,
+    model: ModelAPI,
     cases_dir: Path | None = None,
     out_dir: Path = Path("evals-out"),
     only: list[str] | None = None,
@@ -316,8 +316,8 @@ def run_evals(
     split: Split | None = None,
     answers: Path | None = None,
 ) -> Scorecard:
-    """Review each case ``repeat`` times with ``model`` (None: the rules baseline), write
-    ``out_dir/reviews/<case>/run<k>/review.json`` and ``out_dir/scorecard.{json,md,html}``.
+    """Review each case ``repeat`` times with ``model`` (``RulesModel()``: the rules baseline),
+    write ``out_dir/reviews/<case>/run<k>/review.json`` and ``out_dir/scorecard.{json,md,html}``.
     ``split`` keeps only the ``tuning`` or the ``held_out`` cases (None: every case).
     The stored good and junk answers of the chosen cases (``answers``, default ``evals/answers``)
     are replayed through the quality gate; each outcome goes to ``out_dir/gate_sets.json``."""

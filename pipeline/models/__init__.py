@@ -1,58 +1,89 @@
-"""Model backends behind one interface, and the resolver for ``--model`` / ``--base-url``."""
+"""Model backends behind one interface, and :func:`resolve_model`, the one way to get one.
+
+Which backend a spec names is the registry's job (``registry.py``); where the spec comes from
+(option, environment, ``<home>/config.toml``, fallback) is ``pipeline.config``'s.
+"""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+import sys
+from collections.abc import Callable
 
+from ..config import FALLBACK_NOTICE, RANK, ModelChoice, choose_model
 from ..errors import ModelError
 from .base import Generation, Message, ModelAPI
+from .registry import (
+    EMBEDDED,
+    OBEYING,
+    OLLAMA_URL,
+    backends,
+    create_model,
+    endpoint_of,
+    find_backend,
+    insecure_url_warning,
+    takes_no_url,
+)
+from .rules import RULES, RulesModel, is_rules
 
-RULES = "rules"
-OBEYING = "obeying"  # the injection eval's adversary: obeys instructions found in its prompt
-EMBEDDED = "embedded"
-OLLAMA_URL = "http://localhost:11434/v1"
+__all__ = [
+    "EMBEDDED",
+    "OBEYING",
+    "OLLAMA_URL",
+    "RULES",
+    "Generation",
+    "Message",
+    "ModelAPI",
+    "RulesModel",
+    "backends",
+    "create_model",
+    "find_backend",
+    "is_rules",
+    "resolve_model",
+    "settle",
+]
 
-__all__ = ["EMBEDDED", "RULES", "Generation", "Message", "ModelAPI", "resolve_model"]
+Notify = Callable[[str], None]
 
 
-def resolve_model(spec: str | None = None, base_url: str | None = None) -> ModelAPI | None:
-    """Turn CLI options and env vars into a backend. ``None`` means the rules baseline.
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
 
-    - nothing, ``embedded`` or ``smollm2``: the embedded SmolLM2 via llama.cpp;
-    - ``rules``: no language model;
-    - ``obeying``: a scripted adversary that obeys rating instructions in its prompt (evals);
-    - a path ending ``.gguf``: that file via llama.cpp;
-    - ``ollama:NAME``: Ollama's OpenAI-compatible API (``OLLAMA_HOST`` or localhost:11434);
-    - any NAME with ``--base-url`` (or ``STRATEGY_REVIEW_BASE_URL``): an OpenAI-compatible server.
+
+def settle(choice: ModelChoice) -> ModelChoice:
+    """Pair the spec with a base URL. A base URL configured *below* the spec (e.g. in
+    config.toml, under an explicit ``--model embedded``) is dropped when the spec needs none."""
+    url_source = choice.base_url_source
+    if (
+        choice.base_url
+        and url_source is not None
+        and RANK[url_source] > RANK[choice.source]
+        and takes_no_url(choice.spec)
+    ):
+        return choice.model_copy(update={"base_url": None, "base_url_source": None})
+    if choice.source == "fallback" and choice.base_url:
+        where = "--base-url" if url_source == "option" else f"the base URL ({url_source})"
+        raise ModelError(f"{where} needs a model name: add --model NAME (strategy-review models)")
+    return choice
+
+
+def resolve_model(
+    spec: str | None = None,
+    base_url: str | None = None,
+    fallback: str = RULES,
+    notify: Notify | None = None,
+) -> ModelAPI:
+    """Turn ``--model`` / ``--base-url`` (``None`` when not given) into a backend.
+
+    Unset values come from the environment, then ``<home>/config.toml``, then ``fallback``
+    (``rules``: the deterministic review, whose ``notice`` then says how to add a model).
+    A plain-http base URL to another host gets one warning line through ``notify``
+    (stderr by default). See ``registry.py`` for the specs.
     """
-    spec = spec or os.environ.get("STRATEGY_REVIEW_MODEL") or EMBEDDED
-    base_url = base_url or os.environ.get("STRATEGY_REVIEW_BASE_URL")
-    if spec == RULES:
-        return None
-    if spec == OBEYING:
-        from .adversary import ObeyingModel
-
-        return ObeyingModel()
-    if spec.startswith("ollama:"):
-        host = os.environ.get("OLLAMA_HOST")
-        url = base_url or (f"{host.rstrip('/')}/v1" if host else OLLAMA_URL)
-        return _openai(spec.removeprefix("ollama:"), url)
-    if base_url:
-        return _openai(spec, base_url)
-    from .llamacpp import LlamaCppModel
-
-    if spec in (EMBEDDED, "smollm2"):
-        return LlamaCppModel()
-    if spec.endswith(".gguf"):
-        return LlamaCppModel(Path(spec).expanduser())
-    raise ModelError(
-        f"unknown model {spec!r}: use 'embedded', 'rules', 'obeying', a .gguf path, 'ollama:NAME', "
-        "or a model name with --base-url"
-    )
-
-
-def _openai(model: str, base_url: str) -> ModelAPI:
-    from .openai_compat import OpenAICompatModel
-
-    return OpenAICompatModel(model=model, base_url=base_url)
+    choice = settle(choose_model(spec, base_url, fallback))
+    model = create_model(choice.spec, choice.base_url)
+    warning = insecure_url_warning(endpoint_of(choice.spec, choice.base_url))
+    if warning:
+        (notify or _stderr)(warning)
+    if choice.source == "fallback" and isinstance(model, RulesModel):
+        model.notice = FALLBACK_NOTICE
+    return model

