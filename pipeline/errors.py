@@ -17,3 +17,7 @@ class ModelError(StrategyReviewError):
 
 class StoreError(StrategyReviewError):
     """The vector store is missing, mismatched or damaged."""
+
+
+class ModelUnreachable(ModelError):
+    """The model server cannot be reached at all (connection refused, no such host)."""
