@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from .batch import batch_command
+from .cache import app as cache_app
 from .common import state
 from .compare import compare_command
 from .corpus import app as corpus_app
@@ -33,6 +34,7 @@ app.command("compare")(compare_command)
 app.command("batch")(batch_command)
 app.add_typer(corpus_app, name="corpus")
 app.add_typer(evals_app, name="evals")
+app.add_typer(cache_app, name="cache")
 
 
 def main() -> None:

@@ -324,7 +324,11 @@ def _format_kwargs(mode: str, schema: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _message(exc: Any) -> str:
-    return (str(getattr(exc, "message", exc)).splitlines() or [""])[0][:200]
+    """The server's own error message (first line), else the client's."""
+    body = getattr(exc, "body", None)
+    found = body.get("message") if isinstance(body, dict) else None
+    text = found if isinstance(found, str) and found else str(getattr(exc, "message", exc))
+    return (text.splitlines() or [""])[0][:200]
 
 
 def _is_unsupported_format(exc: Any) -> bool:
