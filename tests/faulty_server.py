@@ -86,6 +86,7 @@ class FaultyServer:
         self.lock = threading.Lock()
         self.port = 0
         self.httpd: ThreadingHTTPServer | None = None
+        self.connections: set[socket.socket] = set()
 
     @property
     def url(self) -> str:
@@ -101,7 +102,13 @@ class FaultyServer:
         return self
 
     def stop(self) -> None:
+        """Stop listening and cut every open connection, as a crashed process would."""
         self.dead = True
+        with self.lock:
+            open_now = list(self.connections)
+        for connection in open_now:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
         if self.httpd is not None:
             self.httpd.shutdown()
             self.httpd.server_close()
@@ -131,6 +138,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args: object) -> None:
         pass
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server_state.lock:
+            self.server_state.connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server_state.lock:
+            self.server_state.connections.discard(self.connection)
+        with contextlib.suppress(OSError):
+            super().finish()
 
     def do_GET(self) -> None:  # noqa: N802
         state = self.server_state

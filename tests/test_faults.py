@@ -224,7 +224,7 @@ def test_a_server_that_dies_mid_review_and_comes_back(
         done = {i["id"] for i in data["items"] if i["status"] == "ok"}
         failed = {i["id"]: i["error"] for i in data["items"] if i["status"] == "failed"}
         assert len(done) >= 8 and failed and len(done) + len(failed) == 22
-        assert all("cannot reach the model server" in e for e in failed.values())
+        assert all("cannot reach the model server" in e for e in failed.values()), failed
         assert any(e.startswith("not attempted") for e in failed.values())
         assert "a re-run completes only those" in str(caught.value)
 
@@ -253,6 +253,7 @@ def test_the_cli_says_one_line_and_exits_2_when_the_server_goes(
     assert "reports written to" in lines[0] and (tmp_path / "o" / "review.html").exists()
 
 
+@pytest.mark.slow  # 22 one-second requests by design
 def test_requests_overlap_up_to_the_concurrency(corpus_home: Path) -> None:
     with FaultyServer(lambda n, _: "sleep:1") as srv:
         started = time.perf_counter()
