@@ -8,14 +8,20 @@ costs a few store lookups per item and never holds up the model calls.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import math
 import re
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .embeddings import Embedder
+from .fsutil import atomic_write_text
+from .home import cache_dir
 from .records import Chunk, Document, ExemplarRef
 from .rubric import RubricItem
 from .store import EXEMPLARS, Hit, Store, document_collection
@@ -211,28 +217,68 @@ def retrieve_exemplars(
 
 
 class BatchedQueries:
-    """An embedder that serves texts embedded earlier in one batch (``prime``) and embeds any
-    other text as it comes. Thread-safe; the wrapped embedder's name is kept, so the store's
-    check that vectors never mix still holds."""
+    """An embedder for queries: vectors made earlier are looked up, the missing ones of a whole
+    review are embedded in one batch (``prime``), any other text as it comes. The rubric's
+    queries never change, so their vectors are kept for the process and on disk under the
+    cache folder, by embedder name. Thread-safe; the wrapped embedder's name is kept, so the
+    store's check that vectors never mix still holds."""
 
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
         self.name = embedder.name
-        self._vectors: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
+        with _QUERY_LOCK:
+            if self.name not in _QUERY_VECTORS:
+                _QUERY_VECTORS[self.name] = _load_vectors(self.name)
+            self._vectors = _QUERY_VECTORS[self.name]
 
     def prime(self, texts: Sequence[str]) -> None:
-        self.embed(list(dict.fromkeys(texts)))
-
-    def embed(self, texts: list[str]) -> list[list[float]]:
-        with self._lock:
+        with _QUERY_LOCK:
             missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
         if missing:
-            made = dict(zip(missing, self.embedder.embed(missing), strict=True))
-            with self._lock:
-                self._vectors.update(made)
-        with self._lock:
+            self._add(missing)
+            with _QUERY_LOCK:
+                snapshot = dict(self._vectors)
+            _save_vectors(self.name, snapshot)
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        with _QUERY_LOCK:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            self._add(missing)
+        with _QUERY_LOCK:
             return [self._vectors[t] for t in texts]
+
+    def _add(self, texts: list[str]) -> None:
+        made = dict(zip(texts, self.embedder.embed(texts), strict=True))
+        with _QUERY_LOCK:
+            if len(self._vectors) > MAX_QUERY_VECTORS:
+                self._vectors.clear()
+            self._vectors.update(made)
+
+
+MAX_QUERY_VECTORS = 4096
+_QUERY_LOCK = threading.Lock()
+_QUERY_VECTORS: dict[str, dict[str, list[float]]] = {}
+
+
+def _vectors_file(name: str) -> Path:
+    return cache_dir() / "queries" / f"{hashlib.sha256(name.encode()).hexdigest()[:16]}.json"
+
+
+def _load_vectors(name: str) -> dict[str, list[float]]:
+    try:
+        data = json.loads(_vectors_file(name).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("embedder") != name:
+        return {}
+    vectors = data.get("vectors")
+    return dict(vectors) if isinstance(vectors, dict) else {}
+
+
+def _save_vectors(name: str, vectors: dict[str, list[float]]) -> None:
+    with contextlib.suppress(OSError):  # only a saving of time: never fails a review
+        atomic_write_text(_vectors_file(name), json.dumps({"embedder": name, "vectors": vectors}))
 
 
 class RetrievalPlan:
