@@ -324,3 +324,20 @@ def test_cache_info_clear_and_no_cache(corpus_home: Path, tmp_path: Path) -> Non
         assert json.loads(runner.invoke(app, ["cache", "info", "--json"]).output)["entries"] == 0
         assert runner.invoke(app, base).exit_code == 0 and srv.requests == 6
     assert "sk-" not in "".join(p.read_text() for p in (corpus_home / "cache").rglob("*.json"))
+
+
+def test_a_batch_keeps_its_model_calls_within_the_concurrency(
+    corpus_home: Path, tmp_path: Path
+) -> None:
+    from batch_docs import write_documents
+
+    from pipeline.batch import BatchOptions, run_batch
+
+    paths = write_documents(tmp_path)
+    only = ReviewOptions(only=ALL_IDS[:4])
+    options = BatchOptions(jobs=2, concurrency=3, review=only)
+    with FaultyServer(lambda n, _: "sleep:0.3") as srv:
+        model = OpenAICompatModel("m", srv.url)
+        result = run_batch([paths["strong"], paths["plain"]], tmp_path / "out", model, options)
+    assert srv.requests == 8 and srv.peak == 3  # two documents, three calls at once in all
+    assert len(result.league.rows) == 2 and result.league.failed == []
