@@ -59,10 +59,21 @@ def line(label: str, c: int, r: dict, extra: str = "") -> None:
 def loopback(seconds: float) -> None:
     from faulty_server import FaultyServer
 
+    walls = {}
     for concurrency in (1, 4, 22):
         with FaultyServer(lambda n, _: f"sleep:{seconds}") as server:
             result = review_once(server.url, "m", concurrency, None)
             line("loopback", concurrency, result, f"; peak in flight {server.peak}")
+            walls[concurrency] = result["items"]
+    speed_up("loopback", walls)
+
+
+def speed_up(label: str, walls: dict[int, float]) -> None:
+    """A server that queues requests (llama_cpp.server) makes each item wait for the others,
+    so its slowest item is nearly the whole run: the speed-up over concurrency 1 says more."""
+    one = walls[1]
+    shown = ", ".join(f"concurrency {c}: {one / w:.2f}x" for c, w in walls.items() if c != 1)
+    print(f"{label:10} speed-up over concurrency 1: {shown}")
 
 
 def retrieval_cost() -> None:
@@ -135,9 +146,13 @@ def llama(items: int, tmp: Path) -> None:
     from pipeline.rubric import load_rubric
 
     only = [i.id for i in load_rubric().items[:items]]
+    walls = {}
     with llama_server(tmp / "llama-server.log") as url:
         for concurrency in sorted({1, 4, items}):
-            line("llama.cpp", concurrency, review_once(url, "smollm2", concurrency, only))
+            result = review_once(url, "smollm2", concurrency, only)
+            line("llama.cpp", concurrency, result)
+            walls[concurrency] = result["items"]
+    speed_up("llama.cpp", walls)
 
 
 def main() -> None:
