@@ -9,7 +9,10 @@ reviews them concurrently with :func:`pipeline.review.run_review`, and writes ``
   others go on.
 - Every item result is cached as it is made, so a batch stopped part way resumes: a re-run
   takes finished items from the cache and makes no model call for them.
-- An unreachable model stops the batch: no other document could be reviewed either.
+- An unreachable model stops the batch: no other document could be reviewed either. The
+  document it was reviewing keeps its report, with the items not reviewed marked failed.
+- ``jobs`` documents are reviewed at once, and at most ``concurrency`` model calls are in flight
+  across all of them (fewer if the backend declares less: one for the embedded model).
 """
 
 from __future__ import annotations
@@ -21,26 +24,25 @@ import threading
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from .corpus import ensure_built
-from .errors import InputError, ModelError, StrategyReviewError
+from .errors import InputError, ModelUnreachable, StrategyReviewError
 from .ingest import ingest
 from .league import FailedDocument, League, Reviewed, build_league
 from .models.base import Generation, Message, ModelAPI
 from .models.rules import is_rules
 from .records import ItemResult
 from .report.league import write_league
-from .review import ReviewOptions, run_review
+from .review import DEFAULT_CONCURRENCY, ReviewOptions, parallelism, run_review
 from .rubric import RubricItem, load_rubric
 from .store import Store
 
 SUPPORTED_SUFFIXES = frozenset({".pdf", ".html", ".htm", ".md", ".markdown", ".txt", ".docx"})
 GLOB_CHARS = frozenset("*?[")
 SLUG_MAX = 60
-PARALLEL_BACKENDS = frozenset({"openai-compatible"})  # may run generations at the same time
 
 
 # ---------------------------------------------------------------- finding the documents
@@ -202,23 +204,22 @@ def one_line(exc: BaseException) -> str:
 
 def _fatal(exc: BaseException) -> bool:
     """An unreachable model server: no document could be reviewed, so the batch stops."""
-    return isinstance(exc, ModelError) and (
-        type(exc).__name__ == "ModelUnreachable" or "cannot reach" in str(exc)
-    )
+    return isinstance(exc, ModelUnreachable)
 
 
 # ---------------------------------------------------------------- one model, many threads
 
 
-class _OneAtATime:
-    """A backend that must not run two generations at once (llama.cpp in this process; a
-    scripted model keeps its order). Everything else is the wrapped backend's."""
+class _Limited:
+    """A backend shared by the documents of a batch, with at most ``limit`` generations at a
+    time across all of them. Everything else is the wrapped backend's."""
 
-    def __init__(self, model: ModelAPI) -> None:
+    def __init__(self, model: ModelAPI, limit: int) -> None:
         self._model = model
-        self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(limit)
         self.id = model.id
         self.backend = model.backend
+        self.max_parallel = limit
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._model, name)
@@ -230,14 +231,16 @@ class _OneAtATime:
         max_tokens: int = 400,
         temperature: float = 0.0,
     ) -> Generation:
-        with self._lock:
+        with self._slots:
             return self._model.generate(messages, schema, max_tokens, temperature)
 
 
-def shareable(model: ModelAPI, jobs: int) -> ModelAPI:
-    if is_rules(model) or jobs < 2 or model.backend in PARALLEL_BACKENDS:
+def shareable(model: ModelAPI, concurrency: int) -> ModelAPI:
+    """The model as the batch's documents share it: ``concurrency`` calls at most, and never
+    more than the backend declares it can run (one for llama.cpp in this process)."""
+    if is_rules(model):
         return model
-    return _OneAtATime(model)
+    return _Limited(model, max(1, min(concurrency, parallelism(model))))
 
 
 # ---------------------------------------------------------------- the batch
@@ -246,6 +249,7 @@ def shareable(model: ModelAPI, jobs: int) -> ModelAPI:
 @dataclass
 class BatchOptions:
     jobs: int = 2  # documents reviewed at the same time
+    concurrency: int = DEFAULT_CONCURRENCY  # model calls in flight across all documents
     review: ReviewOptions = field(default_factory=ReviewOptions)  # passed to every review
 
 
@@ -281,7 +285,8 @@ def run_batch(
     store = Store()
     ensure_built(store)  # once, before any thread needs it
     ready = _read_all(expansion.documents, options.review.password, store, tracker, failed)
-    shared = shareable(model, options.jobs)
+    shared = shareable(model, options.concurrency)
+    options = replace(options, review=replace(options.review, concurrency=options.concurrency))
     reviewed = _review_all(ready, out_dir, shared, options, tracker, failed)
     order = [*expansion.documents, *expansion.missing]
     league = build_league(

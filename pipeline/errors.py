@@ -21,3 +21,7 @@ class StoreError(StrategyReviewError):
 
 class LockTimeout(StrategyReviewError):
     """Another process held a lock on the home for longer than the lock timeout."""
+
+
+class ModelUnreachable(ModelError):
+    """The model server cannot be reached at all (connection refused, no such host)."""

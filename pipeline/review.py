@@ -1,26 +1,35 @@
-"""The main job: review a strategy document item by item, with cache and resume."""
+"""The main job: review a strategy document item by item, with cache, resume and concurrency.
+
+Items are judged ``--concurrency`` at a time (bounded by what the backend declares it can run at
+once: 1 for the embedded llama.cpp model and the rules). Retrieval for every item is planned
+up front and done on the calling thread, one item ahead of the model calls; only generation runs
+in the worker threads. Each finished item is cached at once by the thread that made it.
+
+If the model server becomes unreachable, no new item is started: the rest are marked failed
+with the reason, the review is still assembled (and its reports written by :func:`run_review`),
+and :class:`ReviewIncomplete` is raised. A re-run takes the finished items from the cache.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
+import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-from . import __version__
+from . import __version__, cache
+from .cache import ItemKeys
 from .corpus import ensure_built
-from .errors import ModelError, StrategyReviewError
-from .fsutil import atomic_write_text
-from .home import cache_dir
+from .errors import ModelError, ModelUnreachable, StrategyReviewError
 from .indicators import compute_indicators
 from .ingest import ingest
-from .injection import DETECTOR_VERSION, find_injections, withheld_sentences
+from .injection import find_injections, withheld_sentences
 from .judge import ItemContext, judge_with_model, judge_with_rules
 from .models.base import ModelAPI
+from .models.endpoint import public_url
 from .models.rules import is_rules
 from .prompts import prompt_hashes
 from .records import (
@@ -34,11 +43,24 @@ from .records import (
     rating_label,
 )
 from .report import write_reports
-from .retrieval import RetrievalSettings, retrieve_evidence, retrieve_exemplars
+from .retrieval import RetrievalPlan, RetrievalSettings
 from .rubric import RubricItem, load_rubric
 from .store import Store
 
 Progress = Callable[[RubricItem, ItemResult], None]
+DEFAULT_CONCURRENCY = 4
+
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "ReviewIncomplete",
+    "ReviewOptions",
+    "model_ref",
+    "parallelism",
+    "public_url",
+    "review_document",
+    "review_item",
+    "run_review",
+]
 
 
 @dataclass
@@ -48,6 +70,24 @@ class ReviewOptions:
     password: str | None = None
     settings: RetrievalSettings = RetrievalSettings()
     exemplar_sources: list[str] | None = None
+    concurrency: int = DEFAULT_CONCURRENCY  # items judged at the same time, at most
+
+
+class ReviewIncomplete(ModelUnreachable):
+    """The model server stopped answering part way: ``review`` holds the finished items and
+    the failed ones, each with its reason."""
+
+    def __init__(
+        self, review: Review, cause: ModelUnreachable, reports: Path | None = None
+    ) -> None:
+        failed = review.stats["items_failed"]
+        written = f"; reports written to {reports}" if reports else ""
+        super().__init__(
+            f"{cause}: {failed} of {len(review.items)} items not reviewed{written}; "
+            "a re-run completes only those"
+        )
+        self.review = review
+        self.cause = cause
 
 
 def model_ref(model: ModelAPI) -> ModelRef:
@@ -57,51 +97,47 @@ def model_ref(model: ModelAPI) -> ModelRef:
     return ModelRef(id=model.id, backend=model.backend, endpoint=public_url(endpoint))
 
 
-def public_url(url: object) -> str | None:
-    """A server URL without credentials or query string, safe to record in review.json."""
-    if not url:
-        return None
-    parts = urlsplit(str(url))
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+def parallelism(model: ModelAPI) -> int:
+    """How many generations the backend may run at once, as it declares (``max_parallel``);
+    1 for a backend that declares nothing, and for the rules."""
+    if is_rules(model):
+        return 1
+    return max(1, int(getattr(model, "max_parallel", 1) or 1))
 
 
-def cache_key(
+def item_context(
     document: Document,
     item: RubricItem,
-    model: ModelRef,
+    indicators: dict[str, Indicator],
+    store: Store,
     options: ReviewOptions,
-    corpus_version: str,
-) -> str:
-    parts = {
-        "document": document.sha256,
-        "item": item.id,
-        "prompts": prompt_hashes(),
-        "model": model.model_dump(),
-        "retrieval": options.settings.as_dict(),
-        "rubric": load_rubric().version,
-        "corpus": corpus_version,
-        "exemplar_sources": options.exemplar_sources,
-        "injection": [DETECTOR_VERSION, withheld_sentences(document)],  # what is withheld
-    }
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+) -> ItemContext:
+    plan = RetrievalPlan(document, [item], store, options.settings, options.exemplar_sources)
+    return _context(plan, document, item, indicators, withheld_sentences(document))
 
 
-def _cache_path(key: str) -> Path:
-    return cache_dir() / "items" / f"{key}.json"
+def _context(
+    plan: RetrievalPlan,
+    document: Document,
+    item: RubricItem,
+    indicators: dict[str, Indicator],
+    withheld: list[str],
+) -> ItemContext:
+    hits, exemplars = plan.evidence(item), plan.exemplars(item)
+    return ItemContext(item, document, indicators, hits, exemplars, load_rubric(), withheld)
 
 
-def _cached(key: str) -> ItemResult | None:
-    path = _cache_path(key)
-    if not path.exists():
-        return None
+def judge_item(ctx: ItemContext, model: ModelAPI) -> ItemResult:
+    """The item judged; a model fault for this one request is a failed item, but an
+    unreachable server is raised (no other item could be judged either)."""
+    if is_rules(model):
+        return judge_with_rules(ctx)
     try:
-        result = ItemResult.model_validate_json(path.read_text(encoding="utf-8"))
-    except ValueError:
-        return None
-    result.stats.cached = True
-    return result
+        return judge_with_model(ctx, model)
+    except ModelUnreachable:
+        raise
+    except ModelError as exc:
+        return _failed(ctx.item, str(exc))
 
 
 def review_item(
@@ -112,19 +148,7 @@ def review_item(
     store: Store,
     options: ReviewOptions,
 ) -> ItemResult:
-    hits = retrieve_evidence(document, item, store, options.settings)
-    exemplars = retrieve_exemplars(item, store, options.settings, options.exemplar_sources)
-    ctx = ItemContext(
-        item, document, indicators, hits, exemplars, load_rubric(), withheld_sentences(document)
-    )
-    if is_rules(model):
-        return judge_with_rules(ctx)
-    try:
-        return judge_with_model(ctx, model)
-    except ModelError as exc:
-        if "cannot reach" in str(exc):
-            raise  # nothing to gain from trying the other items
-        return _failed(item, str(exc))
+    return judge_item(item_context(document, item, indicators, store, options), model)
 
 
 def _failed(item: RubricItem, error: str) -> ItemResult:
@@ -141,6 +165,103 @@ def _failed(item: RubricItem, error: str) -> ItemResult:
     )
 
 
+class _ItemRunner:
+    """Judges the items of one document: cached ones first, the rest ``workers`` at a time.
+    Progress is reported on the calling thread, in the order items finish."""
+
+    def __init__(
+        self,
+        document: Document,
+        indicators: dict[str, Indicator],
+        model: ModelAPI,
+        keys: ItemKeys,
+        progress: Progress | None,
+    ) -> None:
+        self.document = document
+        self.indicators = indicators
+        self.model = model
+        self.keys = keys
+        self.progress = progress
+        self.results: dict[str, ItemResult] = {}
+        self.down: ModelUnreachable | None = None
+        self._down_lock = threading.Lock()
+
+    def finish(self, item: RubricItem, result: ItemResult) -> None:
+        self.results[item.id] = result
+        if self.progress:
+            self.progress(item, result)
+
+    def judge(self, ctx: ItemContext, key: str) -> ItemResult:
+        """Runs on a worker thread: judge one item and cache it as soon as it is made."""
+        if self.down is not None:
+            return self.not_attempted(ctx.item)
+        try:
+            result = judge_item(ctx, self.model)
+        except ModelUnreachable as exc:
+            with self._down_lock:
+                self.down = self.down or exc
+            return _failed(ctx.item, str(exc))
+        if result.status == "ok":
+            cache.put(key, result)
+        return result
+
+    def not_attempted(self, item: RubricItem) -> ItemResult:
+        return _failed(item, f"not attempted: {self.down}")
+
+    def run(
+        self, items: Sequence[RubricItem], plan: Callable[[], RetrievalPlan], workers: int
+    ) -> None:
+        if not items:
+            return
+        retrieval = plan()
+        withheld = withheld_sentences(self.document)
+
+        def ready(item: RubricItem) -> ItemContext:
+            return _context(retrieval, self.document, item, self.indicators, withheld)
+
+        if workers <= 1:
+            for item in items:
+                if self.down is not None:
+                    self.finish(item, self.not_attempted(item))
+                else:
+                    self.finish(item, self.judge(ready(item), self.keys.key(item.id)))
+            return
+        self._run_pool(items, ready, workers)
+
+    def _run_pool(
+        self,
+        items: Sequence[RubricItem],
+        ready: Callable[[RubricItem], ItemContext],
+        workers: int,
+    ) -> None:
+        futures: dict[Future[ItemResult], RubricItem] = {}
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="review")
+        try:
+            for item in items:
+                if self.down is not None:
+                    break
+                futures[pool.submit(self.judge, ready(item), self.keys.key(item.id))] = item
+                self._collect(futures, wait=False)
+            self._collect(futures, wait=True)
+        except BaseException:  # Ctrl-C or a stopped batch: items in flight finish and are cached
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+        for item in items:
+            if item.id not in self.results:
+                self.finish(item, self.not_attempted(item))
+
+    def _collect(self, futures: dict[Future[ItemResult], RubricItem], wait: bool) -> None:
+        done = as_completed(list(futures)) if wait else [f for f in list(futures) if f.done()]
+        for future in done:
+            if self.down is not None:
+                for waiting in futures:
+                    waiting.cancel()  # not started yet: reported as not attempted
+            item = futures.pop(future)
+            if not future.cancelled():
+                self.finish(item, future.result())
+
+
 def review_document(
     path: Path,
     model: ModelAPI,
@@ -148,7 +269,8 @@ def review_document(
     progress: Progress | None = None,
     store: Store | None = None,
 ) -> Review:
-    """Ingest, retrieve, judge every item (from cache where possible) and assemble a Review."""
+    """Ingest, retrieve, judge every item (from cache where possible) and assemble a Review.
+    Raises :class:`ReviewIncomplete` (holding the review) if the model server went away."""
     options = options or ReviewOptions()
     started = time.perf_counter()
     store = store or Store()
@@ -157,20 +279,27 @@ def review_document(
     prepared = time.perf_counter()
     indicators = {i.id: i for i in compute_indicators(document)}
     rubric = load_rubric()
-    ref = model_ref(model)
-    results: list[ItemResult] = []
-    for item in rubric.select(options.only):
-        key = cache_key(document, item, ref, options, corpus_version)
-        result = _cached(key) if options.use_cache else None
-        if result is None:
-            result = review_item(document, item, indicators, model, store, options)
-            if result.status == "ok":
-                atomic_write_text(_cache_path(key), result.model_dump_json())
-        results.append(result)
-        if progress:
-            progress(item, result)
+    items = rubric.select(options.only)
+    keys = ItemKeys(
+        document, model, options.settings.as_dict(), corpus_version, options.exemplar_sources
+    )
+    runner = _ItemRunner(document, indicators, model, keys, progress)
+    todo = []
+    for item in items:
+        hit = cache.get(keys.key(item.id)) if options.use_cache else None
+        if hit is None:
+            todo.append(item)
+        else:
+            runner.finish(item, hit)
+    workers = min(max(1, options.concurrency), parallelism(model), max(1, len(todo)))
+    runner.run(
+        todo,
+        lambda: RetrievalPlan(document, todo, store, options.settings, options.exemplar_sources),
+        workers,
+    )
+    results = [runner.results[item.id] for item in items]
     finished = time.perf_counter()
-    return Review(
+    review = Review(
         tool_version=__version__,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         document=DocumentRef(
@@ -179,7 +308,7 @@ def review_document(
             pages=len(document.pages),
             title=document.title,
         ),
-        model=ref,
+        model=model_ref(model),
         rubric_version=rubric.version,
         corpus_version=corpus_version,
         prompts=prompt_hashes(),
@@ -195,6 +324,9 @@ def review_document(
         stats=review_stats(results, document),
         flagged_text=find_injections(document),
     )
+    if runner.down is not None:
+        raise ReviewIncomplete(review, runner.down)
+    return review
 
 
 def review_stats(results: Sequence[ItemResult], document: Document) -> dict[str, int]:
@@ -224,8 +356,14 @@ def run_review(
     formats: Sequence[str] = ("md", "html", "json"),
     progress: Progress | None = None,
 ) -> tuple[Review, dict[str, Path]]:
-    """Review a document and write its reports. Nothing is written if the review fails."""
-    review = review_document(path, model, options, progress)
+    """Review a document and write its reports. Nothing is written if the review cannot start;
+    if the model server goes away part way, the reports are written (the items not reviewed
+    say why) and :class:`ReviewIncomplete` is raised."""
+    try:
+        review = review_document(path, model, options, progress)
+    except ReviewIncomplete as exc:
+        write_reports(exc.review, out_dir, formats)
+        raise ReviewIncomplete(exc.review, exc.cause, out_dir) from exc.cause
     if (
         not is_rules(model)
         and review.items

@@ -231,11 +231,11 @@ def test_a_stopped_batch_resumes_without_redoing_items(corpus_home: Path, tmp_pa
 
 
 def test_an_unreachable_model_stops_the_batch(corpus_home: Path, tmp_path: Path) -> None:
-    from pipeline.errors import ModelError
+    from pipeline.errors import ModelUnreachable
 
     paths = write_documents(tmp_path)
-    model = ScriptedModel([ModelError("cannot reach http://127.0.0.1:9/v1")])
-    with pytest.raises(ModelError, match="cannot reach"):
+    model = ScriptedModel([ModelUnreachable("cannot reach http://127.0.0.1:9/v1")])
+    with pytest.raises(ModelUnreachable, match="cannot reach"):
         run_batch([paths["strong"], paths["weak"]], tmp_path / "out", model, BatchOptions())
     assert len(model.calls) <= 2  # one call per document at most, not one per item
 

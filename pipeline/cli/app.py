@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from .batch import batch_command
+from .cache import app as cache_app
 from .common import state
 from .compare import compare_command
 from .corpus import app as corpus_app
@@ -35,6 +36,7 @@ app.command("batch")(batch_command)
 app.command("models")(models_command)
 app.add_typer(corpus_app, name="corpus")
 app.add_typer(evals_app, name="evals")
+app.add_typer(cache_app, name="cache")
 
 
 def main() -> None:

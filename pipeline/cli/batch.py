@@ -10,7 +10,7 @@ from rich.progress import Progress, TaskID
 from ..batch import BatchOptions, run_batch
 from ..league import FailedDocument
 from ..models import resolve_model
-from ..review import ReviewOptions
+from ..review import DEFAULT_CONCURRENCY, ReviewOptions
 from .common import (
     BaseUrlOpt,
     ModelOpt,
@@ -22,6 +22,7 @@ from .common import (
     handle_errors,
     progress_bar,
 )
+from .review import ConcurrencyOpt
 
 
 class BarProgress:
@@ -56,12 +57,15 @@ def batch_command(
     model: ModelOpt = None,
     base_url: BaseUrlOpt = None,
     jobs: int = typer.Option(2, "--jobs", min=1, help="Documents reviewed at the same time."),
+    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     no_cache: NoCacheOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Review many strategies and write league.html, league.csv and league.json."""
     backend = resolve_model(model, base_url)
-    options = BatchOptions(jobs=jobs, review=ReviewOptions(use_cache=not no_cache))
+    options = BatchOptions(
+        jobs=jobs, concurrency=concurrency, review=ReviewOptions(use_cache=not no_cache)
+    )
     with progress_bar(quiet) as bar:
         result = run_batch(paths, out, backend, options, BarProgress(bar))
     for pattern in result.unmatched:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from ..errors import StrategyReviewError
 from ..models import resolve_model
 from ..records import ItemResult
-from ..review import ReviewOptions, run_review
+from ..review import DEFAULT_CONCURRENCY, ReviewOptions, run_review
 from ..rubric import RubricItem, load_rubric
 from .common import (
     BaseUrlOpt,
@@ -23,6 +24,15 @@ from .common import (
 )
 
 FORMATS = ("md", "html", "json")
+ConcurrencyOpt = Annotated[
+    int,
+    typer.Option(
+        "--concurrency",
+        min=1,
+        envvar="STRATEGY_REVIEW_CONCURRENCY",
+        help="Items judged at the same time against a server (the embedded model runs one).",
+    ),
+]
 
 
 def parse_formats(value: str) -> list[str]:
@@ -42,6 +52,7 @@ def review_command(
     only: list[str] = typer.Option(None, "--only", help="Review only these rubric item ids."),
     formats: str = typer.Option("md,html,json", "--format", help="Comma-separated: md,html,json."),
     no_cache: NoCacheOpt = False,
+    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     password: PasswordOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -50,7 +61,9 @@ def review_command(
     for item_id in only or []:
         load_rubric().item(item_id)
     backend = resolve_model(model, base_url)
-    options = ReviewOptions(only=only or None, use_cache=not no_cache, password=password)
+    options = ReviewOptions(
+        only=only or None, use_cache=not no_cache, password=password, concurrency=concurrency
+    )
     total = len(only) if only else len(load_rubric().items)
     with progress_bar(quiet) as bar:
         task = bar.add_task("reviewing", total=total)

@@ -32,6 +32,7 @@ def default_model_path() -> Path:
 
 class LlamaCppModel:
     backend = "llama.cpp"
+    max_parallel = 1  # one Llama instance is not thread-safe: items are judged one at a time
 
     def __init__(self, model_path: Path | None = None, n_ctx: int = 4096, seed: int = 0) -> None:
         self.path = Path(model_path) if model_path else default_model_path()
