@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socketserver
 import sys
 from pathlib import Path
 
@@ -15,6 +16,14 @@ import render_pdfs  # noqa: E402
 
 SAMPLE_PDF = ROOT / "examples" / "northbridge-digital-strategy.pdf"
 SHARED = ROOT.parent / "shared"
+
+
+def _quiet_handle_error(self: socketserver.BaseServer, request: object, address: object) -> None:
+    """Loopback servers in tests hang up on purpose (timeouts, dropped bodies); their threads
+    must not print tracebacks into whichever later test happens to capture stderr."""
+
+
+socketserver.BaseServer.handle_error = _quiet_handle_error  # type: ignore[method-assign]
 
 
 @pytest.fixture(autouse=True)
