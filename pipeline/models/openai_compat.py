@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .. import redact
 from ..errors import ModelError
 from .base import Generation, Message
 
@@ -51,6 +52,8 @@ class OpenAICompatModel:
         self.sleep = sleep
         self.mode_index = 0
         key = api_key or os.environ.get("OPENAI_API_KEY") or "not-needed"
+        redact.remember(key)  # the key and any credentials in the URL are scrubbed from output
+        redact.remember_url(base_url)
         self.client = OpenAI(base_url=base_url, api_key=key, timeout=timeout, max_retries=0)
 
     def generate(
