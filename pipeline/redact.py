@@ -34,13 +34,22 @@ MIN_LENGTH = 8
 PLACEHOLDERS = {"not-needed", "none", "null", "empty", "ollama", "lm-studio", "sk-no-key-required"}
 SECRET_ENV = re.compile(r"(API_?KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)$", re.I)
 
-_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@?#'\"<>]+@")
-_AUTH_HEADER = re.compile(
-    r"(?i)\b((?:proxy-)?authorization['\"]?\s*[:=]\s*['\"]?(?:bearer|basic|token)\s+)[^\s'\",;}]+"
-    r"|\b((?:x-)?api[-_]key['\"]?\s*[:=]\s*['\"]?)[^\s'\",;}]+"
-)
-_BEARER = re.compile(r"\b(Bearer)\s+(?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{8,}")
-_KEY_LIKE = re.compile(r"\bsk-(?:[A-Za-z0-9_-]*\*+[A-Za-z0-9_-]*|[A-Za-z0-9_-]{16,})")
+# Each pattern starts with a literal, which the regex engine finds fast: scrubbing a large
+# document costs a few quick passes over it.
+_URL_USERINFO = re.compile(r"://[^/\s@?#'\"<>]+@")
+_VALUE = r"[^\s'\",;}]+"
+_SCHEME = r"['\"]?\s*[:=]\s*['\"]?(?:[Bb]earer|[Bb]asic|[Tt]oken|BEARER|BASIC|TOKEN)\s+"
+_HEADERS = [  # "Authorization: Bearer X" and "api-key: X", in the cases servers write them
+    re.compile(f"({lead}{rest}){_VALUE}")
+    for lead, rest in [
+        ("uthorization", _SCHEME),
+        ("UTHORIZATION", _SCHEME),
+        ("pi[-_]key", r"['\"]?\s*[:=]\s*['\"]?"),
+        ("PI[-_]KEY", r"['\"]?\s*[:=]\s*['\"]?"),
+    ]
+]
+_BEARER = re.compile(r"Bearer\s+(?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{8,}")
+_KEY_LIKE = re.compile(r"sk-(?:[A-Za-z0-9_-]*\*+[A-Za-z0-9_-]*|[A-Za-z0-9_-]{16,})")
 
 _remembered: set[str] = set()
 _lock = threading.Lock()
@@ -100,10 +109,21 @@ def scrub(text: str) -> str:
     for secret in secrets():
         if len(secret) >= MIN_LENGTH and secret in text:
             text = text.replace(secret, MASK)
-    text = _URL_USERINFO.sub(rf"\1{MASK}@", text)
-    text = _AUTH_HEADER.sub(lambda m: (m.group(1) or m.group(2)) + MASK, text)
-    text = _BEARER.sub(rf"\1 {MASK}", text)
-    return _KEY_LIKE.sub(MASK, text)
+    if "://" in text:
+        text = _URL_USERINFO.sub(f"://{MASK}@", text)
+    for pattern in _HEADERS:
+        text = pattern.sub(lambda m: m.group(1) + MASK, text)
+    if "Bearer" in text:
+        text = _BEARER.sub(f"Bearer {MASK}", text)
+    if "sk-" in text:
+        text = _KEY_LIKE.sub(lambda m: _key_or_word(m, text), text)
+    return text
+
+
+def _key_or_word(match: re.Match[str], text: str) -> str:
+    """An ``sk-`` key starts a word: "task-..." or "risk-..." is left alone."""
+    before = text[match.start() - 1] if match.start() else " "
+    return match.group(0) if before.isalnum() or before in "_-" else MASK
 
 
 def format_exception(exc: BaseException) -> str:
