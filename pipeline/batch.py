@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .corpus import ensure_built
-from .errors import InputError, ModelUnreachable, StrategyReviewError
+from .diagnose import explain, internal_error_message
+from .errors import InputError, ModelUnreachable
 from .ingest import ingest
 from .league import FailedDocument, League, Reviewed, build_league
 from .models.base import Generation, Message, ModelAPI
@@ -196,10 +197,10 @@ class _Tracker:
 
 def one_line(exc: BaseException) -> str:
     """The error as the CLI would show it for one document."""
-    text = (str(exc).strip().splitlines() or [""])[0]
-    if isinstance(exc, StrategyReviewError | OSError):
-        return text or type(exc).__name__
-    return f"unexpected {type(exc).__name__}: {text}".rstrip(": ")
+    error = explain(exc)
+    if error is None:
+        return internal_error_message(exc)
+    return (str(error).strip().splitlines() or [""])[0] or type(exc).__name__
 
 
 def _fatal(exc: BaseException) -> bool:

@@ -16,6 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
+from . import redact
 from .errors import ModelError, StoreError
 
 MINILM_NAME = "all-MiniLM-L6-v2-int8-onnx"
@@ -115,9 +116,10 @@ class OpenAIEmbedder:
 
         self.name = f"openai:{model}"
         self.model = model
-        self.client = OpenAI(
-            base_url=base_url, api_key=api_key or os.environ.get("OPENAI_API_KEY") or "none"
-        )
+        key = api_key or os.environ.get("OPENAI_API_KEY") or "none"
+        redact.remember(key)
+        redact.remember_url(base_url)
+        self.client = OpenAI(base_url=base_url, api_key=key)
 
     def embed(self, texts: list[str]) -> list[list[float]]:
         import openai

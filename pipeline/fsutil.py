@@ -6,8 +6,12 @@ import os
 import tempfile
 from pathlib import Path
 
+from .redact import scrub
+
 
 def atomic_write_text(path: Path, text: str) -> Path:
+    """Write ``text`` (scrubbed of secrets) so that a reader sees the old file or the new one."""
+    text = scrub(text)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

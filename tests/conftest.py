@@ -51,16 +51,19 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture(scope="session")
 def built_corpus_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A home with the exemplar corpus indexed once per session (copied into tests that need it)."""
+    """A home with the exemplar corpus indexed and the sample strategy ingested, once per session
+    (copied into the tests that need it, so each does not embed them again)."""
     import os
 
     from pipeline.corpus import build
+    from pipeline.ingest import ingest
 
     path = tmp_path_factory.mktemp("corpus-home")
     old = os.environ.get("STRATEGY_REVIEW_HOME")
     os.environ["STRATEGY_REVIEW_HOME"] = str(path)
     try:
         build()
+        ingest(SAMPLE_PDF)
     finally:
         if old is None:
             os.environ.pop("STRATEGY_REVIEW_HOME", None)

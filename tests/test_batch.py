@@ -101,6 +101,7 @@ def test_no_path_matched_is_one_line_and_exit_2(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- the batch, end to end
 
 
+@pytest.mark.slow
 def test_batch_reports_the_bad_document_and_writes_the_league(
     corpus_home: Path, tmp_path: Path
 ) -> None:
@@ -200,6 +201,7 @@ def _check_claims(league: League, reviews: dict[str, Review]) -> None:
 # ---------------------------------------------------------------- resume after a stop
 
 
+@pytest.mark.slow
 def test_a_stopped_batch_resumes_without_redoing_items(corpus_home: Path, tmp_path: Path) -> None:
     paths = write_documents(tmp_path)
     chosen = [paths["strong"], paths["mixed"], paths["plain"]]

@@ -19,6 +19,7 @@ AXE_DIR = Path("/tmp/axe")
 AXE = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not at /usr/bin/chromium"),
 ]

@@ -80,6 +80,7 @@ def test_corpus_search_empty_query_is_an_error(corpus_home: Path) -> None:
     assert result.exit_code == 2 and "empty" in result.stderr
 
 
+@pytest.mark.slow
 def test_corpus_add_makes_user_document_searchable(corpus_home: Path, tmp_path: Path) -> None:
     doc = tmp_path / "harbour.md"
     doc.write_text(

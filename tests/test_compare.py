@@ -111,11 +111,12 @@ SCRIPTED_REPLY = {
 
 
 @pytest.fixture(autouse=True)
-def compare_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Own home per test; --debug left on by another test would add tracebacks to stderr."""
-    monkeypatch.setenv("STRATEGY_REVIEW_HOME", str(tmp_path / "home"))
+def compare_home(corpus_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Own home per test, with the exemplar corpus already indexed (conftest); --debug left on by
+    another test would add tracebacks to stderr."""
+    monkeypatch.setenv("STRATEGY_REVIEW_HOME", str(corpus_home))
     monkeypatch.setitem(state, "debug", False)
-    return tmp_path / "home"
+    return corpus_home
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ from pipeline.review import ReviewOptions
 from pipeline.rubric import load_rubric
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.browser,
     pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not on PATH"),
 ]

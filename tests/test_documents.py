@@ -125,6 +125,7 @@ def test_truncated_pdf_is_a_clear_error(pdfs: dict[str, Path]) -> None:
     assert "\n" not in str(info.value)
 
 
+@pytest.mark.slow
 def test_thousand_page_pdf_in_bounded_memory(tmp_path: Path) -> None:
     big = render_pdfs.make_large_pdf(tmp_path / "big.pdf", pages=1000)
     code = (

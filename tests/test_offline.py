@@ -47,6 +47,7 @@ def _run(args: list[str], home: Path, prefix: list[str]) -> subprocess.Completed
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("isolation", ["sockets-blocked", "unshare"])
 def test_ingest_and_corpus_search_make_no_connection(
     isolation: str, pdfs: dict[str, Path], home: Path
@@ -64,6 +65,7 @@ def test_ingest_and_corpus_search_make_no_connection(
     assert len(json.loads(searched.stdout)) == 2
 
 
+@pytest.mark.slow
 def test_installed_console_script(pdfs: dict[str, Path], home: Path) -> None:
     assert ENTRY.exists(), "the console script is installed beside the interpreter"
     help_text = subprocess.run([str(ENTRY), "--help"], capture_output=True, text=True, check=True)
@@ -87,6 +89,7 @@ def test_installed_console_script(pdfs: dict[str, Path], home: Path) -> None:
     assert "Traceback" not in missing.stderr
 
 
+@pytest.mark.slow
 def test_installed_script_finds_prompts_corpus_and_cases(home: Path, tmp_path: Path) -> None:
     """Through the console script, so a `pip install .` (not editable) is exercised in CI."""
     env = {**os.environ, "STRATEGY_REVIEW_HOME": str(home)}

@@ -23,9 +23,10 @@ PDF_DIR = ROOT.parent / "shared" / "pdf"
 FACTS = json.loads((ROOT / "tests" / "data" / "real_strategy_facts.json").read_text("utf-8"))
 FIELDS = ("span", "owner", "will_not", "review", "mission")
 
-pytestmark = pytest.mark.skipif(
-    not PDF_DIR.is_dir(), reason=f"real strategy PDFs not found at {PDF_DIR}"
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not PDF_DIR.is_dir(), reason=f"real strategy PDFs not found at {PDF_DIR}"),
+]
 
 
 def _values(indicators: list[Indicator]) -> dict[str, dict[str, Any]]:

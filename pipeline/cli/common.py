@@ -6,7 +6,6 @@ import functools
 import json
 import os
 import sys
-import traceback
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
@@ -14,7 +13,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..errors import StrategyReviewError
+from .. import redact
+from ..diagnose import explain, internal_error_message
 
 F = TypeVar("F", bound=Callable[..., Any])
 state = {"debug": os.environ.get("STRATEGY_REVIEW_DEBUG") == "1"}
@@ -22,32 +22,48 @@ console = Console(stderr=True)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(f"error: {redact.scrub(message)}", err=True)
     return typer.Exit(code)
 
 
 def handle_errors(func: F) -> F:
-    """Turn known errors into one line on stderr and exit code 2; --debug shows the traceback."""
+    """Turn every error into one line on stderr and an exit code; --debug shows the traceback.
+
+    Known errors keep their own code (2 for bad input). Others are explained when their cause
+    can be named (pipeline/diagnose.py: disk full, permission denied, damaged store, ...);
+    the rest are internal errors, exit 1. Secrets are scrubbed from every line.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _remember_secrets(kwargs)
         try:
             return func(*args, **kwargs)
         except (typer.Exit, typer.Abort):
             raise
-        except StrategyReviewError as exc:
-            if state["debug"]:
-                traceback.print_exc()
-            raise fail(str(exc), exc.exit_code) from None
         except KeyboardInterrupt:
             raise fail("interrupted; finished items are cached and a re-run resumes", 130) from None
-        except Exception as exc:  # a bug: still one line unless --debug
-            if state["debug"]:
-                traceback.print_exc()
-            detail = str(exc).splitlines()[0] if str(exc) else ""
-            raise fail(f"unexpected {type(exc).__name__}: {detail} (run with --debug)", 1) from None
+        except Exception as exc:  # noqa: BLE001 - every error ends as one line
+            raise _fail_for(exc) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _fail_for(exc: Exception) -> typer.Exit:
+    if state["debug"]:
+        sys.stderr.write(redact.format_exception(exc))
+    error = explain(exc)
+    if error is None:
+        return fail(internal_error_message(exc), 1)
+    return fail(str(error), error.exit_code)
+
+
+def _remember_secrets(options: dict[str, Any]) -> None:
+    """Credentials in a --base-url (or --judge-base-url) are scrubbed from all output."""
+    redact.install_logging()
+    for name, value in options.items():
+        if name.endswith("base_url") and isinstance(value, str):
+            redact.remember_url(value)
 
 
 def progress_bar(quiet: bool) -> Progress:

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..diagnose import model_file_corrupt
 from ..errors import ModelError
 from .base import Generation, Message
 from .registry import EMBEDDED_MISSING
@@ -58,7 +59,7 @@ class LlamaCppModel:
                     verbose=False,
                 )
             except (ValueError, RuntimeError) as exc:
-                raise ModelError(f"cannot load GGUF model {self.path.name}: {exc}") from exc
+                raise model_file_corrupt(self.path) from exc
         return self._llama
 
     def generate(

@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
+from .. import redact
 from ..errors import ModelError, ModelUnreachable
 from .base import Generation, Message
 from .endpoint import public_url
@@ -115,6 +116,10 @@ class OpenAICompatModel:
         self.policy = RetryPolicy.from_env(timeout, retries, backoff)
         self.sleep = sleep
         self._key = api_key or os.environ.get("OPENAI_API_KEY") or "not-needed"
+        redact.remember(
+            self._key
+        )  # the key and any credentials in the URL are scrubbed from output
+        redact.remember_url(base_url)
         self.client = OpenAI(
             base_url=base_url, api_key=self._key, timeout=self.policy.timeout, max_retries=0
         )

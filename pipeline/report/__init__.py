@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pipeline.errors import StrategyReviewError
 from pipeline.records import Review
+from pipeline.redact import scrub
 from pipeline.report.html import render_html
 from pipeline.report.json import render_json
 from pipeline.report.markdown import render_markdown
@@ -98,7 +99,7 @@ def _write_temp(out: Path, filename: str, text: str) -> Path:
     tmp = Path(name)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+            fh.write(scrub(text))  # no API key or URL credential in any report
             fh.flush()
             os.fsync(fh.fileno())
         tmp.chmod(0o644)
