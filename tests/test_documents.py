@@ -247,10 +247,10 @@ def test_ordinary_text_is_not_flagged(text: str) -> None:
 
 
 def test_respace_keeps_pypdf_text_when_pdfium_is_no_better(tmp_path: Path) -> None:
-    from pipeline.pdf_text import respace
-
     from pypdf import PdfReader
     from reportlab.pdfgen import canvas
+
+    from pipeline.pdf_text import respace
 
     pdf = tmp_path / "long-word.pdf"
     page = canvas.Canvas(str(pdf))
