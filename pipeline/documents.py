@@ -307,21 +307,25 @@ def _read_docx(path: Path, password: str | None = None) -> RawPages:
     import docx
 
     _check_zip_sizes(path)
-    try:
+    try:  # python-docx fails in many ways on a damaged package
         document = docx.Document(str(path))
+        blocks = _docx_blocks(document)
+        meta_title = document.core_properties.title
     except Exception as exc:
         raise InputError(f"{path.name}: corrupt DOCX ({_short(exc)})") from exc
+    title = titles.pick(meta_title, titles.first_heading(blocks), file_name=path.name)
+    return (title, *_sections(blocks), [])
+
+
+def _docx_blocks(document: object) -> list[tuple[bool, str]]:
     blocks: list[tuple[bool, str]] = []
-    for para in document.paragraphs:
+    for para in document.paragraphs:  # type: ignore[attr-defined]
         style = (para.style.name if para.style is not None else "") or ""
         blocks.append((style.startswith(("Heading 1", "Heading 2", "Title")), para.text))
-    for table in document.tables:
+    for table in document.tables:  # type: ignore[attr-defined]
         for row in table.rows:
             blocks.append((False, " | ".join(cell.text for cell in row.cells)))
-    title = titles.pick(
-        document.core_properties.title, titles.first_heading(blocks), file_name=path.name
-    )
-    return (title, *_sections(blocks), [])
+    return blocks
 
 
 def _check_zip_sizes(path: Path) -> None:
