@@ -163,7 +163,8 @@ def _pdf(condensed: bool) -> bytes:
     text.setFont("Helvetica", 11)
     if condensed:
         text.setHorizScale(75)
-    for word in "We will fix the basics first and publish a service standard by 2026".split():
+    sentence = "We will fix the basics first and publish a service standard by 2026"
+    for word in sentence.split():
         text.textOut(word)
         text.moveCursor(len(word) * 4.6 + 2.5, 0)
     page.drawText(text)
