@@ -13,6 +13,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from . import titles
 from .chunking import chunk_pages, page_offsets
@@ -243,17 +244,17 @@ def active_content(reader: object) -> list[str]:
     return found
 
 
-def _is_script(action: object) -> bool:
+def _is_script(action: Any) -> bool:
     try:
-        action = action.get_object() if action is not None else None  # type: ignore[attr-defined]
-        return action is not None and action.get("/S") == "/JavaScript"  # type: ignore[attr-defined]
+        action = action.get_object() if action is not None else None
+        return action is not None and action.get("/S") == "/JavaScript"
     except Exception:
         return False
 
 
-def _attachment_count(reader: object) -> int:
+def _attachment_count(reader: Any) -> int:
     try:
-        return max(1, sum(len(v) for v in reader.attachments.values()))  # type: ignore[attr-defined]
+        return max(1, sum(len(files) for files in reader.attachments.values()))
     except Exception:
         return 1
 
