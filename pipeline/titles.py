@@ -14,6 +14,7 @@ from typing import Any
 
 MAX_TITLE = 200
 HEADING_PAGE_CHARS = 20_000  # a cover page longer than this is not searched for a heading
+COVER_CHARS = 300  # a first page with no more text than this, all in one size, is its title
 _APP_PREFIX = re.compile(
     r"^\s*(microsoft\s+(word|powerpoint|excel)|word|powerpoint|adobe\s+\w+|libreoffice\s+\w+)"
     r"\s*[-–:]\s*",
@@ -148,12 +149,15 @@ def _largest(runs: list[tuple[float, str]]) -> str:
         return ""
     top = max(sizes)
     body = sorted(sizes)[len(sizes) // 2]
-    if top < 1.15 * body:
-        return ""  # nothing stands out from the body text
+    share = 0.9
+    if top < 1.15 * body:  # nothing stands out from the body text...
+        if sum(len(text) for _, text in runs) > COVER_CHARS:
+            return ""
+        share = 0.8  # ...but a cover with a few lines of large type is all heading
     parts: list[str] = []
     started = False
     for size, text in runs:
-        if size >= 0.9 * top:
+        if size >= share * top:
             parts.append(text.strip())
             started = True
         elif started and sum(ch.isalpha() for ch in text) >= 2:

@@ -324,6 +324,18 @@ def test_junk_metadata_title_falls_back_to_the_first_heading(tmp_path: Path) -> 
     page.showPage()
     page.save()
     assert read_document(pdf).title == "Harbourside Digital Strategy"
+    cover = tmp_path / "cover.pdf"
+    page = canvas.Canvas(str(cover))
+    page.setTitle("Untitled")
+    for y, (size, line) in enumerate([(30, "2026"), (27, "Harbourside"), (27, "Data Roadmap")]):
+        page.setFont("Helvetica-Bold", size)
+        page.drawString(60, 760 - 40 * y, line)
+    page.showPage()
+    page.setFont("Helvetica", 11)
+    page.drawString(60, 760, "The body of the roadmap starts on page two.")
+    page.showPage()
+    page.save()
+    assert read_document(cover).title == "2026 Harbourside Data Roadmap"
     html = tmp_path / "page.html"
     html.write_text(
         "<html><head><title>doc.html</title></head><body><h1>Fenwick Digital Plan</h1>"
@@ -361,3 +373,12 @@ def test_html_blocks_keep_order_and_headings() -> None:
         (False, "tail"),
         (False, "Loose text"),
     ]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SHARED_PDFS, reason="../shared/pdf is not present")
+def test_real_pdf_titles_are_not_junk() -> None:
+    from pipeline.titles import is_junk
+
+    titles = {pdf.name: read_document(pdf).title for pdf in SHARED_PDFS}
+    assert [name for name, title in titles.items() if is_junk(title)] == [], titles
