@@ -429,7 +429,7 @@ def _pieces(block: str) -> Iterator[str]:
         return
     piece: list[str] = []
     words = 0
-    for line in text.split("\n"):
+    for line in _short_lines(text):
         count = len(line.split())
         if piece and words + count > SECTION_WORDS:
             yield "\n".join(piece)
@@ -438,6 +438,17 @@ def _pieces(block: str) -> Iterator[str]:
         words += count
     if "\n".join(piece).strip():
         yield "\n".join(piece).strip()
+
+
+def _short_lines(text: str) -> Iterator[str]:
+    """The lines of ``text``, a line of more than SECTION_WORDS words cut into such runs."""
+    for line in text.split("\n"):
+        words = line.split()
+        if len(words) <= SECTION_WORDS:
+            yield line
+            continue
+        for start in range(0, len(words), SECTION_WORDS):
+            yield " ".join(words[start : start + SECTION_WORDS])
 
 
 # ------------------------------------------------------------------ helpers

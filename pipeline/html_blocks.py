@@ -30,7 +30,6 @@ BREAKS = BLOCKS | {
     "dt",
     "form",
     "body",
-    "br",
     "hr",
     "figure",
     "figcaption",
@@ -66,6 +65,7 @@ class _BlockParser(HTMLParser):
         self.in_title = False
         self.title: list[str] = []
         self.blocks: list[Block] = []
+        self.loose: list[str] = []  # text in no block element: used only if there are no blocks
         self.buffer: list[str] = []
         self.block_tags: list[str] = []  # the open BLOCKS elements, innermost last
 
@@ -78,16 +78,14 @@ class _BlockParser(HTMLParser):
         if tag in VOID:
             if tag in BREAKS:
                 self._flush()
+            elif tag == "br" and not self.skipping:
+                self.buffer.append(" ")
             return
         if tag in SELF_CLOSING_SIBLINGS and tag in self.block_tags[-1:] + self.stack[-1:]:
             self._close(tag)
         if tag in BREAKS:
             self._flush()
         self._push(tag)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in BREAKS:
-            self._flush()
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "title":
@@ -133,14 +131,21 @@ class _BlockParser(HTMLParser):
         if not text:
             return
         owner = closing if closing in BLOCKS else (self.block_tags[-1] if self.block_tags else "")
-        self.blocks.append((owner in HEADINGS, text))
+        if owner:
+            self.blocks.append((owner in HEADINGS, text))
+        else:
+            self.loose.append(text)
 
 
 def html_blocks(html: str) -> tuple[str, list[Block]]:
-    """The document's <title> and its text blocks, in reading order."""
+    """The document's <title> and its text blocks, in reading order.
+
+    Text outside any block element (site chrome, a div-only layout) is kept only when the
+    page has no block elements at all, as one block.
+    """
     parser = _BlockParser()
     parser.feed(html)
     parser.close()
     parser._flush()
     title = " ".join("".join(parser.title).split())
-    return title, parser.blocks
+    return title, parser.blocks or [(False, "\n".join(parser.loose))]

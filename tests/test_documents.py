@@ -360,7 +360,7 @@ def test_html_blocks_keep_order_and_headings() -> None:
 
     title, blocks = html_blocks(
         "<html><head><title>T &amp; C</title><style>p{}</style></head><body><nav>Menu</nav>"
-        "<h1>Aims</h1><p>One <b>bold</b> line<p>Two<ul><li>Item <p>inner</p> tail</li></ul>"
+        "<h1>Aims</h1><p>One <b>bold</b> line<p>Two</p><ul><li>Item <p>inner</p> tail</li></ul>"
         "<div>Loose text</div><script>alert(1)</script></body></html>"
     )
     assert title == "T & C"
@@ -371,7 +371,9 @@ def test_html_blocks_keep_order_and_headings() -> None:
         (False, "Item"),
         (False, "inner"),
         (False, "tail"),
-        (False, "Loose text"),
+    ]
+    assert html_blocks("<div>Only <i>loose</i></div><div>text</div>")[1] == [
+        (False, "Only loose\ntext")
     ]
 
 
