@@ -1,6 +1,6 @@
 """Coverage-guided fuzzing of document reading (PDF, DOCX, HTML, Markdown) with atheris.
 
-    python bench/fuzz_ingest.py --seconds 60 [--timeout 10] [--workdir DIR] [--jobs-dir ...]
+    python bench/fuzz_ingest.py --seconds 60 [--timeout 10] [--rss-limit-mb 2048] [--workdir DIR]
 
 Each input is one byte that picks the format, then the file's bytes:
   0 PDF, 1 DOCX (the bytes are the zip), 2 DOCX (the bytes are word/document.xml, zipped
