@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 METACHAR_NAME = "a;$(touch PWNED)`id`|<img src=x onerror=alert(1)>&'\" plan"
 
 _PROBE = """
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 from pipeline.documents import read_document
 from pipeline.errors import InputError
@@ -31,7 +30,10 @@ try:
 except InputError as exc:
     out = {"ok": False, "error": str(exc)}
 out["seconds"] = round(time.perf_counter() - start, 2)
-out["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+# VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so it would report the (large)
+# parent that forked this interpreter.
+status = Path("/proc/self/status").read_text()
+out["peak_mb"] = round(int(status.split("VmHWM:")[1].split()[0]) / 1024)
 print(json.dumps(out))
 """
 
@@ -59,7 +61,6 @@ def probe(path: Path, timeout: float, root: Path = ROOT) -> dict:
         return {
             "crashed": f"exit {done.returncode}: {tail[:200]}",
             "seconds": round(time.perf_counter() - start, 2),
-            "peak_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
         }
     return json.loads(done.stdout.strip().splitlines()[-1])
 

@@ -1,7 +1,7 @@
 """Hostile documents: each gives a clear one-line error or a bounded, correct result.
 
 Each heavy case is read in a fresh interpreter (``hostile_files.probe``) so that its wall time
-and peak resident memory (``ru_maxrss``) are its own. The limits are named per case below;
+and peak resident memory (``VmHWM``) are its own. The limits are named per case below;
 they are several times what the case needs on a 2-core machine, so they catch a hang or a
 blow-up, not noise.
 """
