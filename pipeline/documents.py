@@ -5,25 +5,37 @@ Bad input raises :class:`InputError` with a one-line message the CLI prints as i
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
+import os
 import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+from . import titles
 from .chunking import chunk_pages, page_offsets
 from .errors import InputError
+from .html_blocks import html_blocks
 from .normalise import normalise_page_text, strip_running_lines
 from .pdf_hidden import extract_with_hidden
+from .pdf_text import respace
 from .records import Document, HiddenText, Page
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_PAGES = 5000
+MAX_DOCX_XML_BYTES = 128 * 1024 * 1024  # declared inflated size of a DOCX's XML parts
+MAX_DOCX_TOTAL_BYTES = 1024 * 1024 * 1024  # declared inflated size of all its parts
+MAX_ZIP_RATIO = 200  # a part this much larger than its compressed bytes (and over 1 MiB)
 SECTION_WORDS = 600  # size of a pseudo-page for formats without pages
 TEXT_EXTENSIONS = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text": "text"}
 HTML_EXTENSIONS = {".html", ".htm", ".xhtml"}
-READER_VERSION = 2  # 2: PDF pages record hidden text, zero-width characters are removed
+# 2: PDF pages record hidden text, zero-width characters are removed
+# 3: PDF pages that lost their word spaces are re-read with PDFium; junk metadata titles give
+#    way to the first heading; HTML is read in one streaming pass; long blocks are split
+READER_VERSION = 3
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +92,17 @@ def read_document(path: Path, password: str | None = None) -> Document:
 
 def _check_path(path: Path) -> Path:
     path = Path(path).expanduser()
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise InputError(_stat_error(path, exc)) from None
     if path.is_dir():
         raise InputError(f"{path}: is a directory, not a document")
-    size = path.stat().st_size
+    if not path.is_file():
+        raise InputError(f"{path}: not a regular file (a device, pipe or socket)")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"{path}: permission denied (the file is not readable)")
+    size = info.st_size
     if size == 0:
         raise InputError(f"{path}: the file is empty")
     if size > MAX_FILE_BYTES:
@@ -92,6 +110,20 @@ def _check_path(path: Path) -> Path:
             f"{path}: {size / 1e6:.0f} MB is larger than the {MAX_FILE_BYTES >> 20} MiB limit"
         )
     return path.resolve()
+
+
+def _stat_error(path: Path, exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return f"{path}: a symbolic link loop (the link leads back to itself)"
+    if exc.errno == errno.ENOENT and path.is_symlink():
+        return f"{path}: a broken symbolic link (its target does not exist)"
+    if exc.errno == errno.ENOENT:
+        return f"{path}: no such file"
+    if exc.errno == errno.EACCES:
+        return f"{path}: permission denied"
+    if exc.errno == errno.ENAMETOOLONG:
+        return f"{str(path)[:80]}...: the file name is too long"
+    return f"{path}: cannot be read ({exc.strerror or type(exc).__name__})"
 
 
 def detect_format(path: Path) -> str:
@@ -123,7 +155,7 @@ def _zip_has(path: Path, member: str) -> bool:
     try:
         with zipfile.ZipFile(path) as archive:
             return member in archive.namelist()
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
         return False
 
 
@@ -166,7 +198,65 @@ def _read_pdf(
     warnings = [f"unreadable pages skipped: {_ranges(failed)}"] if failed else []
     if len(failed) == count:
         raise InputError(f"{path.name}: corrupt PDF, no page could be read")
-    return _pdf_title(reader), [t or "" for t in texts], _pdf_labels(reader, count), warnings
+    repaired = respace(path, texts, password)
+    if repaired.replaced:
+        warnings.append(
+            f"{len(repaired.replaced)} page(s) had words run together by pypdf and were re-read "
+            f"with PDFium: {_ranges(repaired.replaced)}"
+        )
+    warnings += active_content(reader)
+    title = titles.pick(_pdf_title(reader), file_name=path.name) or _pdf_heading(
+        reader, repaired.texts
+    )
+    return title, repaired.texts, _pdf_labels(reader, count), warnings
+
+
+def _pdf_heading(reader: object, texts: list[str]) -> str:
+    """The largest text on the first page with text (if that page is of ordinary length)."""
+    first = next((i for i, text in enumerate(texts[:2]) if text.strip()), None)
+    if first is None or len(texts[first]) > titles.HEADING_PAGE_CHARS:
+        return ""
+    return titles.pick(titles.pdf_heading(reader.pages[first]))  # type: ignore[attr-defined]
+
+
+def active_content(reader: object) -> list[str]:
+    """Warnings for JavaScript and embedded files. Neither is ever run or opened."""
+    found: list[str] = []
+    try:
+        root = reader.trailer["/Root"]  # type: ignore[attr-defined]
+        names = root.get("/Names")
+        names = names.get_object() if names is not None else {}
+        script = "/JavaScript" in names or _is_script(root.get("/OpenAction")) or "/AA" in root
+        files = _attachment_count(reader) if "/EmbeddedFiles" in names else 0
+        for page in reader.pages[:MAX_PAGES]:  # type: ignore[attr-defined]
+            script = script or "/AA" in page
+            for annot in page.get("/Annots") or []:
+                annot = annot.get_object()
+                script = script or _is_script(annot.get("/A")) or "/AA" in annot
+                files += annot.get("/Subtype") == "/FileAttachment"
+    except Exception as exc:  # a damaged catalogue: the text may still be readable
+        log.info("active content not checked: %s", exc)
+        return found
+    if script:
+        found.append("the PDF contains JavaScript; it was not run (only the text was read)")
+    if files:
+        found.append(f"the PDF embeds {files} file(s); they were not opened or read")
+    return found
+
+
+def _is_script(action: Any) -> bool:
+    try:
+        action = action.get_object() if action is not None else None
+        return action is not None and action.get("/S") == "/JavaScript"
+    except Exception:
+        return False
+
+
+def _attachment_count(reader: Any) -> int:
+    try:
+        return max(1, sum(len(files) for files in reader.attachments.values()))
+    except Exception:
+        return 1
 
 
 def _decrypt(reader: object, path: Path, password: str | None) -> None:
@@ -208,7 +298,7 @@ def _pdf_title(reader: object) -> str:
         title = str(meta.title).strip() if meta and meta.title else ""
     except Exception:
         title = ""
-    return "" if title.lower() in {"untitled", "none", ""} else title
+    return title
 
 
 # ------------------------------------------------------------------ sectioned formats
@@ -217,43 +307,68 @@ def _pdf_title(reader: object) -> str:
 def _read_docx(path: Path, password: str | None = None) -> RawPages:
     import docx
 
-    try:
+    _check_zip_sizes(path)
+    try:  # python-docx fails in many ways on a damaged package
         document = docx.Document(str(path))
+        blocks = _docx_blocks(document)
+        meta_title = document.core_properties.title
     except Exception as exc:
         raise InputError(f"{path.name}: corrupt DOCX ({_short(exc)})") from exc
-    blocks: list[tuple[bool, str]] = []
-    for para in document.paragraphs:
-        style = (para.style.name if para.style is not None else "") or ""
-        blocks.append((style.startswith(("Heading 1", "Heading 2", "Title")), para.text))
-    for table in document.tables:
-        for row in table.rows:
-            blocks.append((False, " | ".join(cell.text for cell in row.cells)))
-    title = (document.core_properties.title or "").strip()
+    title = titles.pick(meta_title, titles.first_heading(blocks), file_name=path.name)
     return (title, *_sections(blocks), [])
 
 
-def _read_html(path: Path, password: str | None = None) -> RawPages:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(path.read_text(encoding="utf-8", errors="replace"), "html.parser")
-    for tag in soup(["script", "style", "noscript", "nav", "template", "svg"]):
-        tag.decompose()
-    title = soup.title.get_text(" ", strip=True) if soup.title else ""
-    body = soup.body or soup
+def _docx_blocks(document: object) -> list[tuple[bool, str]]:
     blocks: list[tuple[bool, str]] = []
-    for element in body.find_all(
-        ["h1", "h2", "h3", "h4", "p", "li", "td", "th", "blockquote", "pre"]
-    ):
-        if element.find(["p", "li"]) is not None and element.name in {
-            "li",
-            "td",
-            "th",
-            "blockquote",
-        }:
-            continue
-        blocks.append((element.name in {"h1", "h2"}, element.get_text(" ", strip=True)))
-    if not blocks:
-        blocks = [(False, body.get_text("\n", strip=True))]
+    for para in document.paragraphs:  # type: ignore[attr-defined]
+        style = (para.style.name if para.style is not None else "") or ""
+        blocks.append((style.startswith(("Heading 1", "Heading 2", "Title")), para.text))
+    for table in document.tables:  # type: ignore[attr-defined]
+        for row in table.rows:
+            blocks.append((False, " | ".join(cell.text for cell in row.cells)))
+    return blocks
+
+
+def _check_zip_sizes(path: Path) -> None:
+    """Refuse a zip bomb before python-docx inflates anything.
+
+    First by the declared sizes; then each part is inflated in 1 MiB steps up to its declared
+    size and its CRC checked, so a part whose headers lie about its size is caught too.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+            _refuse_bomb(path, parts)
+            bad = archive.testzip()  # inflates each part in 1 MiB steps, up to its declared size
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError) as exc:
+        raise InputError(f"{path.name}: corrupt DOCX ({_short(exc)})") from exc
+    if bad is not None:
+        raise InputError(f"{path.name}: corrupt DOCX ({bad} does not match its declared size)")
+
+
+def _refuse_bomb(path: Path, parts: list[zipfile.ZipInfo]) -> None:
+    total = sum(p.file_size for p in parts)
+    xml = sum(p.file_size for p in parts if not p.filename.startswith("word/media/"))
+    bomb = next(
+        (
+            p
+            for p in parts
+            if p.file_size > 1 << 20 and p.file_size > MAX_ZIP_RATIO * max(p.compress_size, 1)
+        ),
+        None,
+    )
+    if total > MAX_DOCX_TOTAL_BYTES or xml > MAX_DOCX_XML_BYTES or bomb is not None:
+        largest = max(parts, key=lambda p: p.file_size)
+        raise InputError(
+            f"{path.name}: refused as a possible zip bomb: it would inflate to "
+            f"{total / 1e6:.0f} MB ({largest.filename} alone {largest.file_size / 1e6:.0f} MB "
+            f"from {largest.compress_size / 1e6:.1f} MB)"
+        )
+
+
+def _read_html(path: Path, password: str | None = None) -> RawPages:
+    meta_title, blocks = html_blocks(path.read_text(encoding="utf-8", errors="replace"))
+    title = titles.pick(meta_title, titles.first_heading(blocks), file_name=path.name)
     return (title, *_sections(blocks), [])
 
 
@@ -265,28 +380,75 @@ def _read_plain(path: Path, kind: str) -> RawPages:
         match = re.search(r"^title:\s*(.+)$", front.group(1), re.M)
         title = match.group(1).strip().strip("\"'") if match else ""
         text = text[front.end() :]
-    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
+    text = _drop_comments(text)
     blocks: list[tuple[bool, str]] = []
     for para in re.split(r"\n\s*\n", text):
         heading = kind == "markdown" and bool(re.match(r"#{1,2}\s", para))
         blocks.append((heading, re.sub(r"^#{1,6}\s*", "", para.strip(), flags=re.M)))
+    title = titles.pick(title, titles.first_heading(blocks), file_name=path.name)
     return (title, *_sections(blocks), [])
+
+
+def _drop_comments(text: str) -> str:
+    """Remove <!-- --> comments in one pass (an unclosed one is left as text)."""
+    kept: list[str] = []
+    pos = 0
+    while (start := text.find("<!--", pos)) != -1:
+        end = text.find("-->", start + 4)
+        if end == -1:
+            break
+        kept.append(text[pos:start])
+        pos = end + 3
+    kept.append(text[pos:])
+    return "".join(kept)
 
 
 def _sections(blocks: list[tuple[bool, str]]) -> tuple[list[str], list[str]]:
     """Group blocks into pseudo-pages at level 1-2 headings, splitting long sections."""
     pages: list[list[str]] = [[]]
     words = 0
-    for is_heading, text in blocks:
-        if not text.strip():
-            continue
-        if (is_heading and words > 0) or words > SECTION_WORDS:
-            pages.append([])
-            words = 0
-        pages[-1].append(text.strip())
-        words += len(text.split())
+    for is_heading, block in blocks:
+        for text in _pieces(block):
+            if (is_heading and words > 0) or words > SECTION_WORDS:
+                pages.append([])
+                words = 0
+            pages[-1].append(text)
+            words += len(text.split())
+            is_heading = False
     texts = ["\n\n".join(p) for p in pages if p] or [""]
     return texts, [f"§{i + 1}" for i in range(len(texts))]
+
+
+def _pieces(block: str) -> Iterator[str]:
+    """A block cut at line ends into pieces of at most SECTION_WORDS words (a long table)."""
+    text = block.strip()
+    if not text:
+        return
+    if len(text.split()) <= SECTION_WORDS:
+        yield text
+        return
+    piece: list[str] = []
+    words = 0
+    for line in _short_lines(text):
+        count = len(line.split())
+        if piece and words + count > SECTION_WORDS:
+            yield "\n".join(piece)
+            piece, words = [], 0
+        piece.append(line)
+        words += count
+    if "\n".join(piece).strip():
+        yield "\n".join(piece).strip()
+
+
+def _short_lines(text: str) -> Iterator[str]:
+    """The lines of ``text``, a line of more than SECTION_WORDS words cut into such runs."""
+    for line in text.split("\n"):
+        words = line.split()
+        if len(words) <= SECTION_WORDS:
+            yield line
+            continue
+        for start in range(0, len(words), SECTION_WORDS):
+            yield " ".join(words[start : start + SECTION_WORDS])
 
 
 # ------------------------------------------------------------------ helpers

@@ -171,3 +171,217 @@ def test_over_large_files_are_refused(
     monkeypatch.setattr(documents, "MAX_PAGES", 3)
     with pytest.raises(InputError, match="more than the 3-page limit"):
         read_document(pdfs["labelled"])
+
+
+# ------------------------------------------------------------------ lost word spaces
+
+
+def _condensed_pdf(path: Path, lines: list[str], title: str | None = None) -> Path:
+    """Words drawn at explicit x positions with no space glyphs, in type condensed to 75 %.
+
+    pypdf measures the words at full width, so it sees no gap between them and runs them
+    together; the glyphs themselves are placed with visible word gaps.
+    """
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.pdfgen import canvas
+
+    page = canvas.Canvas(str(path))
+    if title is not None:
+        page.setTitle(title)
+    y = 760.0
+    for line in lines:
+        text = page.beginText(60, y)
+        text.setFont("Helvetica", 11)
+        text.setHorizScale(75)
+        for word in line.split():
+            text.textOut(word)
+            text.moveCursor(stringWidth(word, "Helvetica", 11) * 0.75 + 2.5, 0)
+        page.drawText(text)
+        y -= 16
+    page.showPage()
+    page.setFont("Helvetica", 11)
+    page.drawString(60, 760, "An ordinary page whose words are drawn with their spaces.")
+    page.showPage()
+    page.save()
+    return path
+
+
+SPACED_LINES = [
+    "We have a ten-year plan to make Britain a global AI superpower",
+    "and we will fix the basics first for every resident",
+    "by publishing our service standard in March 2026",
+]
+
+
+def test_pages_that_lose_their_spaces_are_re_read(tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    from pipeline.pdf_text import implausible
+
+    pdf = _condensed_pdf(tmp_path / "condensed.pdf", SPACED_LINES)
+    raw = PdfReader(pdf).pages[0].extract_text()
+    assert "tenyear" in raw.replace("-", "") or "plantomake" in raw, raw  # pypdf runs them on
+    assert implausible(raw)
+    doc = read_document(pdf)
+    flat = " ".join(doc.page(1).text.split())
+    for line in SPACED_LINES:
+        assert line in flat
+    assert "plantomake" not in flat
+    assert doc.page(2).text.startswith("An ordinary page whose words")
+    assert any("re-read with PDFium: 1" in w for w in doc.warnings), doc.warnings
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Digitaliseringsministeriet og Finansministeriet aftaler en ny strategi for alle.",
+        "See https://www.gov.uk/government/publications/a-very-long-document-name-here-2026 now",
+        "Contents ........................................................................ 4",
+        "Rindfleischetikettierungsueberwachung is one long German word in a normal sentence "
+        "with many other ordinary words around it so that the page reads as prose. " * 3,
+    ],
+)
+def test_ordinary_text_is_not_flagged(text: str) -> None:
+    from pipeline.pdf_text import implausible
+
+    assert not implausible(text)
+
+
+def test_respace_keeps_pypdf_text_when_pdfium_is_no_better(tmp_path: Path) -> None:
+    from pypdf import PdfReader
+    from reportlab.pdfgen import canvas
+
+    from pipeline.pdf_text import respace
+
+    pdf = tmp_path / "long-word.pdf"
+    page = canvas.Canvas(str(pdf))
+    page.drawString(60, 760, "Die Donaudampfschifffahrtsgesellschaftskapitaensmuetze ist blau.")
+    page.showPage()
+    page.save()
+    text = PdfReader(pdf).pages[0].extract_text()
+    result = respace(pdf, [text])  # flagged (a 45-letter word), and PDFium reads the same
+    assert result.flagged == [1] and result.replaced == []
+    assert result.texts == [text]
+
+
+SHARED_PDFS = sorted((Path(__file__).resolve().parents[2] / "shared" / "pdf").glob("*.pdf"))
+
+
+@pytest.mark.skipif(not SHARED_PDFS, reason="../shared/pdf is not present")
+def test_real_pdfs_have_no_pages_flagged() -> None:
+    from pypdf import PdfReader
+
+    from pipeline.pdf_text import implausible
+
+    flagged = []
+    for pdf in SHARED_PDFS:
+        for number, page in enumerate(PdfReader(pdf).pages, 1):
+            if implausible(page.extract_text() or ""):
+                flagged.append(f"{pdf.name} p{number}")
+    assert flagged == []
+
+
+# ------------------------------------------------------------------ titles
+
+
+@pytest.mark.parametrize(
+    ("title", "junk"),
+    [
+        ("doc.html", True),
+        ("Microsoft Word - draft3.docx", True),
+        ("Microsoft PowerPoint - Digital Strategy", True),
+        ("Untitled", True),
+        ("untitled document", True),
+        ("PowerPoint Presentation", True),
+        ("Document1", True),
+        ("report_v3_final", True),
+        ("C:\\Users\\jo\\Desktop\\plan.docx", True),
+        ("Normal.dotm", True),
+        ("Title", True),
+        ("12345", True),
+        ("Our Digital Strategy 2024-2027", False),
+        ("CDS Strategic Vision 2025-2027", False),
+        ("Annual Report", False),
+        ("Digitaliseringsstrategi", False),
+    ],
+)
+def test_junk_titles(title: str, junk: bool) -> None:
+    from pipeline.titles import is_junk
+
+    assert is_junk(title) is junk
+
+
+def test_junk_metadata_title_falls_back_to_the_first_heading(tmp_path: Path) -> None:
+    from reportlab.pdfgen import canvas
+
+    pdf = tmp_path / "plan.pdf"
+    page = canvas.Canvas(str(pdf))
+    page.setTitle("Microsoft Word - draft3.docx")
+    page.setFont("Helvetica-Bold", 24)
+    page.drawString(60, 760, "Harbourside Digital Strategy")
+    page.setFont("Helvetica", 11)
+    for i in range(12):
+        page.drawString(60, 700 - 16 * i, f"Body line {i} about residents and services.")
+    page.showPage()
+    page.save()
+    assert read_document(pdf).title == "Harbourside Digital Strategy"
+    cover = tmp_path / "cover.pdf"
+    page = canvas.Canvas(str(cover))
+    page.setTitle("Untitled")
+    for y, (size, line) in enumerate([(30, "2026"), (27, "Harbourside"), (27, "Data Roadmap")]):
+        page.setFont("Helvetica-Bold", size)
+        page.drawString(60, 760 - 40 * y, line)
+    page.showPage()
+    page.setFont("Helvetica", 11)
+    page.drawString(60, 760, "The body of the roadmap starts on page two.")
+    page.showPage()
+    page.save()
+    assert read_document(cover).title == "2026 Harbourside Data Roadmap"
+    html = tmp_path / "page.html"
+    html.write_text(
+        "<html><head><title>doc.html</title></head><body><h1>Fenwick Digital Plan</h1>"
+        "<p>Residents first.</p></body></html>"
+    )
+    assert read_document(html).title == "Fenwick Digital Plan"
+    import docx
+
+    document = docx.Document()
+    document.core_properties.title = "PowerPoint Presentation"
+    document.add_heading("Marlow Data Strategy", level=1)
+    document.add_paragraph("We will publish our data.")
+    document.save(str(tmp_path / "d.docx"))
+    assert read_document(tmp_path / "d.docx").title == "Marlow Data Strategy"
+    good = tmp_path / "good.md"
+    good.write_text("---\ntitle: Fenwick Digital\n---\n# Aims\n\nText here.")
+    assert read_document(good).title == "Fenwick Digital"
+
+
+def test_html_blocks_keep_order_and_headings() -> None:
+    from pipeline.html_blocks import html_blocks
+
+    title, blocks = html_blocks(
+        "<html><head><title>T &amp; C</title><style>p{}</style></head><body><nav>Menu</nav>"
+        "<h1>Aims</h1><p>One <b>bold</b> line<p>Two</p><ul><li>Item <p>inner</p> tail</li></ul>"
+        "<div>Loose text</div><script>alert(1)</script></body></html>"
+    )
+    assert title == "T & C"
+    assert blocks == [
+        (True, "Aims"),
+        (False, "One bold line"),
+        (False, "Two"),
+        (False, "Item"),
+        (False, "inner"),
+        (False, "tail"),
+    ]
+    assert html_blocks("<div>Only <i>loose</i></div><div>text</div>")[1] == [
+        (False, "Only loose\ntext")
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SHARED_PDFS, reason="../shared/pdf is not present")
+def test_real_pdf_titles_are_not_junk() -> None:
+    from pipeline.titles import is_junk
+
+    titles = {pdf.name: read_document(pdf).title for pdf in SHARED_PDFS}
+    assert [name for name, title in titles.items() if is_junk(title)] == [], titles

@@ -1,0 +1,151 @@
+"""HTML to text blocks in one pass, with no recursion and no tree.
+
+A streaming parser (the standard library's) keeps a stack of open elements and hands each
+piece of text to the innermost open block (heading, paragraph, list item, cell, quote, pre).
+Work is linear in the input, so 100,000 nested tags cost what 100,000 siblings cost: no
+RecursionError, no quadratic walk over descendants.
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+BLOCKS = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "td", "th", "blockquote", "pre", "dd"}
+HEADINGS = {"h1", "h2"}
+SKIPPED = {"script", "style", "noscript", "nav", "template", "svg"}
+# Containers whose edges end a run of loose text (text not inside any block).
+BREAKS = BLOCKS | {
+    "div",
+    "section",
+    "article",
+    "main",
+    "header",
+    "footer",
+    "aside",
+    "table",
+    "tr",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "form",
+    "body",
+    "hr",
+    "figure",
+    "figcaption",
+    "caption",
+}
+VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
+# An opening tag of these closes an open one of the same name (<p>a<p>b, <li>a<li>b).
+SELF_CLOSING_SIBLINGS = {"p", "li", "td", "th", "tr", "dt", "dd", "option"}
+
+Block = tuple[bool, str]  # (is a level 1-2 heading, text)
+
+
+class _BlockParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.open_count: dict[str, int] = {}
+        self.skipping = 0  # how many SKIPPED elements are open
+        self.in_title = False
+        self.title: list[str] = []
+        self.blocks: list[Block] = []
+        self.loose: list[str] = []  # text in no block element: used only if there are no blocks
+        self.buffer: list[str] = []
+        self.block_tags: list[str] = []  # the open BLOCKS elements, innermost last
+
+    # ------------------------------------------------------------ events
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "title":
+            self.in_title = True
+            return
+        if tag in VOID:
+            if tag in BREAKS:
+                self._flush()
+            elif tag == "br" and not self.skipping:
+                self.buffer.append(" ")
+            return
+        if tag in SELF_CLOSING_SIBLINGS and tag in self.block_tags[-1:] + self.stack[-1:]:
+            self._close(tag)
+        if tag in BREAKS:
+            self._flush()
+        self._push(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self.in_title = False
+            return
+        if self.open_count.get(tag):
+            self._close(tag)
+
+    def handle_data(self, data: str) -> None:
+        if self.in_title:
+            self.title.append(data)
+        elif not self.skipping:
+            self.buffer.append(data)
+
+    # ------------------------------------------------------------ stack
+
+    def _push(self, tag: str) -> None:
+        self.stack.append(tag)
+        self.open_count[tag] = self.open_count.get(tag, 0) + 1
+        if tag in SKIPPED:
+            self.skipping += 1
+        if tag in BLOCKS:
+            self.block_tags.append(tag)
+
+    def _close(self, tag: str) -> None:
+        """Pop elements up to and including the innermost open ``tag``."""
+        while self.stack:
+            top = self.stack.pop()
+            self.open_count[top] -= 1
+            if top in SKIPPED:
+                self.skipping -= 1
+            if top in BREAKS:
+                self._flush(top)
+            if top in BLOCKS and self.block_tags:
+                self.block_tags.pop()
+            if top == tag:
+                return
+
+    def _flush(self, closing: str | None = None) -> None:
+        """End the text gathered so far as one block (a heading if its element is one)."""
+        text = " ".join("".join(self.buffer).split())
+        self.buffer = []
+        if not text:
+            return
+        owner = closing if closing in BLOCKS else (self.block_tags[-1] if self.block_tags else "")
+        if owner:
+            self.blocks.append((owner in HEADINGS, text))
+        else:
+            self.loose.append(text)
+
+
+def html_blocks(html: str) -> tuple[str, list[Block]]:
+    """The document's <title> and its text blocks, in reading order.
+
+    Text outside any block element (site chrome, a div-only layout) is kept only when the
+    page has no block elements at all, as one block.
+    """
+    parser = _BlockParser()
+    parser.feed(html)
+    parser.close()
+    parser._flush()
+    title = " ".join("".join(parser.title).split())
+    return title, parser.blocks or [(False, "\n".join(parser.loose))]
