@@ -37,7 +37,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from .embeddings import Embedder, get_embedder
-from .errors import StoreError
+from .errors import StoreDamaged, StoreError, StrategyReviewError
 from .home import store_dir
 from .locks import hold
 
@@ -120,8 +120,9 @@ def rebuild_hint() -> str:
             f"--host HOST --port PORT`), or unset {CHROMA_URL_ENV} to use the local store"
         )
     return (
-        f"rebuild it with `strategy-review corpus build --force` (documents are re-ingested on "
-        f"their next review) or delete the folder {store_dir()}"
+        f"rebuild it with `strategy-review corpus build --force`, or move it aside with "
+        f"`mv {store_dir()} {store_dir()}.damaged` and run again (documents are re-ingested on "
+        "their next review)"
     )
 
 
@@ -133,7 +134,7 @@ def _first_line(exc: BaseException) -> str:
 def _damaged(exc: BaseException) -> StoreError:
     if chroma_url():
         return StoreError(f"the Chroma server failed ({_first_line(exc)}); {rebuild_hint()}")
-    return StoreError(
+    return StoreDamaged(
         f"the vector store at {store_dir()} is damaged ({_first_line(exc)}); {rebuild_hint()}"
     )
 
@@ -160,9 +161,21 @@ def guarded() -> Iterator[None]:
     except StoreError:
         raise
     except Exception as exc:
+        machine = _machine_fault(exc)
+        if machine is not None:  # a full disk or a read-only home is not a damaged store
+            raise machine from exc
         if _is_damage(exc):
             raise _damaged(exc) from exc
         raise
+
+
+def _machine_fault(exc: BaseException) -> StrategyReviewError | None:
+    from .diagnose import explain
+    from .errors import DiskFull, HomeUnavailable, OutOfMemory, PermissionDenied, ReadOnlyFileSystem
+
+    named = explain(exc)
+    machine = (DiskFull, HomeUnavailable, OutOfMemory, PermissionDenied, ReadOnlyFileSystem)
+    return named if isinstance(named, machine) else None
 
 
 def _http_client(url: str) -> Any:

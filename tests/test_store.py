@@ -159,7 +159,7 @@ def _cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_damaged_store_says_how_to_rebuild(corpus_home: Path) -> None:
     (corpus_home / "chroma" / "chroma.sqlite3").write_bytes(b"this is not a database" * 300)
     broken = _cli(corpus_home, "corpus", "search", "user research")
-    assert broken.returncode == 2
+    assert broken.returncode == 65  # EX_DATAERR: a damaged store
     lines = broken.stderr.strip().splitlines()
     assert len(lines) == 1, broken.stderr
     assert "is damaged" in lines[0]
