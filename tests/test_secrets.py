@@ -161,11 +161,11 @@ def test_review_through_a_server_leaks_no_secret(
     if mode == "401":  # every item failed; each says why, without the credentials
         assert "no usable output" in result.stderr
         for item in json.loads((out / "review.json").read_text())["items"]:
-            assert (
-                "[redacted]@127.0.0.1" in item["error"] and "refused the API key" in item["error"]
-            )
+            assert "//127.0.0.1" in item["error"] or "[redacted]@127.0.0.1" in item["error"]
+            assert "refused the API key" in item["error"]
     if mode == "down":
-        assert "cannot reach the model server at http://[redacted]@127.0.0.1:9/v1" in result.stderr
+        assert "cannot reach the model server at http://" in result.stderr
+        assert "127.0.0.1:9/v1" in result.stderr  # the endpoint is named, without credentials
         assert "Traceback" in result.stderr  # --debug still shows it, scrubbed
     if mode == "parrot":
         assert "[redacted]" in (out / "review.json").read_text()
@@ -217,7 +217,7 @@ def test_model_error_text_is_scrubbed_however_it_is_read(
         model.generate([Message("user", "hi")])
     text = f"{caught.value} {caught.value!r} {caught.value.args}"
     assert leaks_in_text(text) == [] and "sk-other-KEY-0123456789" not in text
-    assert "[redacted]" in text
+    assert "refused the API key" in text and "127.0.0.1" in text  # still says what went wrong
 
 
 @pytest.mark.parametrize(
