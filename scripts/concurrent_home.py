@@ -120,6 +120,11 @@ def cache_consistent(home: Path) -> tuple[int, int]:
     return good, len(files)
 
 
+def item_cache_files(home: Path) -> int:
+    """Cached item results (the cache also keeps the rubric's query vectors, under queries/)."""
+    return sum(1 for p in (home / "cache" / "items").rglob("*") if p.is_file())
+
+
 def corpus_list_ok(home: Path, pythonpath: Path) -> bool:
     env = {**os.environ, "STRATEGY_REVIEW_HOME": str(home), "PYTHONPATH": str(pythonpath)}
     env.pop("STRATEGY_REVIEW_CHROMA_URL", None)
@@ -154,6 +159,7 @@ def run_in(root: Path, procs: int, pythonpath: Path) -> dict[str, Any]:
         "groups": groups,
         "cache_files_ok": good_cache,
         "cache_files": cache_files,
+        "item_cache_files": item_cache_files(home),
         "corpus_list_ok": corpus_list_ok(home, pythonpath),
         "corpus_status": corpus_status(home, pythonpath),
         "errors": sorted({r["error"] for r in results if r["rc"]}),
