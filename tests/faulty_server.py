@@ -30,6 +30,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from personas import chat_completion
+
 Plan = Callable[[int, str], str]
 PASSAGE = re.compile(r"\[(c\d+-p[\d-]+)\] (.*?)(?=\n\n\[c\d|\nDOCUMENT PASSAGES>>>)", re.S)
 ITEM = re.compile(r"^Item: (.+?) \(", re.M)
@@ -52,23 +54,6 @@ def careful_answer(prompt: str) -> str:
             "recommendation": "State the intended outcome and its owner more plainly.",
         }
     )
-
-
-def completion(model: str, content: str) -> dict[str, Any]:
-    return {
-        "id": "x",
-        "object": "chat.completion",
-        "created": 0,
-        "model": model,
-        "choices": [
-            {
-                "index": 0,
-                "finish_reason": "stop",
-                "message": {"role": "assistant", "content": content},
-            }
-        ],
-        "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150},
-    }
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -196,10 +181,10 @@ class _Handler(BaseHTTPRequestHandler):
                 state.die()
             return self._drop()
         if kind == "ok":
-            return self._json(200, completion(state.model, careful_answer(prompt)))
+            return self._json(200, chat_completion(state.model, careful_answer(prompt)))
         if kind == "offschema":
             content = json.dumps({"verdict": "fine", "score": 7})
-            return self._json(200, completion(state.model, content))
+            return self._json(200, chat_completion(state.model, content))
         if kind == "429":
             return self._json(429, {"error": {"message": "slow down"}}, {"Retry-After": arg})
         if kind == "429ms":
@@ -211,7 +196,7 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "nochoices":
             return self._json(200, {"id": "x", "object": "chat.completion"})
         if kind == "drop":
-            data = json.dumps(completion(state.model, careful_answer(prompt))).encode()
+            data = json.dumps(chat_completion(state.model, careful_answer(prompt))).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
