@@ -355,8 +355,8 @@ def choose_exemplars(
     limit: int = AUTO_LIMIT,
     ratings: dict[str, str] | None = None,
 ) -> list[ExemplarSource]:
-    """Up to ``limit`` sources, ranked by pipeline/exemplar_choice.py: the closest same-sector
-    source, then the sources with notes on the items ``ratings`` shows weakest."""
+    """Up to ``limit`` sources, ranked by pipeline/exemplar_choice.py: the sources with notes on
+    the items ``ratings`` shows weakest, the closest same-sector source first if it has one."""
     sims = _similarities(store, document)
     indexed = [s for s in manifest.sources if not sims or s.id in sims]
     noted = notes_by_item(store, [s.id for s in indexed])

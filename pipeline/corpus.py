@@ -179,12 +179,12 @@ def note_problems(
 
 
 def primary_organisations(manifest: Manifest, notes: list[Note], item_id: str) -> set[str]:
-    """The organisations with a primary (full-text, not absent) note on the item."""
+    """The organisations with a primary note on the item: full text, exemplary or cautionary."""
     by_id = {s.id: s for s in manifest.sources}
     return {
         by_id[n.source_id].org_key
         for n in notes
-        if n.item_id == item_id and not n.secondary and not n.absent
+        if n.item_id == item_id and not n.secondary and n.stance in STANCES and not n.absent
     }
 
 

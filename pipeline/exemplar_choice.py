@@ -3,9 +3,10 @@
 Pure functions over plain data (no store, no files), called by compare:
 
 - :func:`choose` ranks candidate sources. The closest source of the strategy's own sector comes
-  first (a peer the reader recognises); every other slot goes to the source whose notes cover
-  most of the items where the strategy is weakest, red before amber before insufficient
-  evidence, counting only items not already covered by a source picked before it.
+  first (a peer the reader recognises) when it has a note on at least one of the strategy's weak
+  items, or when no item is weak; every other slot goes to the source whose notes cover most of
+  the items where the strategy is weakest, red before amber before insufficient evidence,
+  counting only items not already covered by a source picked before it.
 - :func:`missing_note` says why a chosen source has no note on an item: the notes record it as
   read and not covered (with the reason), the source is the user's own document, or nobody has
   written the note yet.
@@ -109,7 +110,7 @@ def choose(
     left = list(candidates)
     picked: list[Candidate] = []
     first = _closest_same_sector(left, sector)
-    if first is not None and limit > 0:
+    if first is not None and limit > 0 and (not weak or first.noted & set(weak)):
         picked.append(first)
         left.remove(first)
     covered = set().union(*(c.noted for c in picked)) if picked else set()
@@ -118,13 +119,17 @@ def choose(
         picked.append(best)
         left.remove(best)
         covered |= best.noted
-    return [_choice(c, picked, sector, weak) for c in picked]
+    return [_choice(c, candidates, sector, weak) for c in picked]
 
 
-def _choice(candidate: Candidate, picked: list[Candidate], sector: str, weak: list[str]) -> Choice:
+def _choice(
+    candidate: Candidate, candidates: Sequence[Candidate], sector: str, weak: list[str]
+) -> Choice:
+    """The reason: sector, rank by similarity among all candidates of the same sector group,
+    and the weak items the source's notes cover."""
     same = candidate.sector == sector
-    group = [c for c in picked if (c.sector == sector) == same]
-    rank = 1 + sorted(group, key=lambda c: -(c.similarity or 0.0)).index(candidate)
+    group = [c for c in candidates if (c.sector == sector) == same]
+    rank = 1 + sorted(group, key=lambda c: (-(c.similarity or 0.0), c.source_id)).index(candidate)
     where = f"same sector ({sector})" if same else f"other sector ({candidate.sector})"
     noted = [item for item in weak if item in candidate.noted]
     reason = f"{where}; {_similarity_text(candidate, rank)}; {_weak_text(noted, weak)}"
