@@ -43,8 +43,8 @@ from .records import (
     rating_label,
 )
 from .report import write_reports
-from .review_index import register
 from .retrieval import RetrievalPlan, RetrievalSettings
+from .review_index import register
 from .rubric import RubricItem, load_rubric
 from .store import Store
 

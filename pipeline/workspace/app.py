@@ -28,7 +28,13 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from .. import __version__
-from ..decisions import clear_decision, current_reviewer, load_decisions, load_review, record_decision
+from ..decisions import (
+    clear_decision,
+    current_reviewer,
+    load_decisions,
+    load_review,
+    record_decision,
+)
 from ..errors import StrategyReviewError
 from ..review_index import known_reviews
 from .summary import list_reviews
@@ -141,6 +147,8 @@ async def _decide(request: Request) -> Response:
     if folder is None or not _has_item(folder, item_id):
         return _problem(ws, 404, "No such finding", "This review has no finding with that id.")
     action = form.get("action", "")
+    if action not in ACTIONS:
+        return _problem(ws, 400, "Form refused", f"unknown action {action[:40]!r}")
     try:
         _apply(folder, item_id, action, form, ws.reviewer)
     except StrategyReviewError as exc:
@@ -153,8 +161,6 @@ async def _decide(request: Request) -> Response:
 
 
 def _apply(folder: Path, item_id: str, action: str, form: dict[str, str], reviewer: str) -> None:
-    if action not in ACTIONS:
-        raise StrategyReviewError(f"unknown action {action!r}")
     if action == "undo":
         clear_decision(folder, item_id)
     elif action == "edit":
