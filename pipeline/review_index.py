@@ -63,7 +63,7 @@ def register(out_dir: Path) -> None:
 
 
 def known_reviews(extra: Iterable[Path] = ()) -> list[IndexedReview]:
-    """The indexed review folders that still hold a review.json, then ``extra`` ones, deduplicated."""
+    """Indexed review folders that still hold a review.json, then ``extra`` ones, deduplicated."""
     entries = [*_read().reviews, *(_entry(Path(p)) for p in extra)]
     seen: set[str] = set()
     found: list[IndexedReview] = []

@@ -35,8 +35,8 @@ class ReviewSummary(BaseModel):
 
 
 def status_counts(states: Iterable[FindingState]) -> dict[str, int]:
-    counts = Counter(state.status for state in states)
-    return {status: counts.get(status, 0) for status in STATUSES}
+    counts: Counter[str] = Counter(state.status for state in states)
+    return {status: counts[status] for status in STATUSES}
 
 
 def summarise(entry: IndexedReview) -> ReviewSummary:
