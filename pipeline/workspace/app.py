@@ -3,7 +3,8 @@
 Guards, because any web page the user visits can try to talk to a server on 127.0.0.1:
 - the Host header must name 127.0.0.1 or localhost (a DNS-rebinding page's host does not);
 - every POST carries this process's CSRF token in a hidden field (and a cross-site Origin is
-  refused), so another site cannot submit a decision;
+  refused; our own pages send "Origin: null" under their no-referrer policy), so another site
+  cannot submit a decision;
 - a review is addressed by its id from the index, never by a path taken from the request;
 - every page is rendered by autoescaped Jinja2 under a strict Content-Security-Policy.
 """
@@ -190,8 +191,8 @@ def _ws(request: Request) -> Workspace:
 
 def _refuse(request: Request, ws: Workspace) -> Response | None:
     """A POST must be a urlencoded form from one of our own pages."""
-    origin = request.headers.get("origin")
-    if origin and urlsplit(origin).hostname not in HOSTS:
+    origin = request.headers.get("origin", "null")  # "null" under the pages' no-referrer policy
+    if origin != "null" and urlsplit(origin).hostname not in HOSTS:
         return _problem(ws, 403, "Form refused", "The form came from another site.")
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != "application/x-www-form-urlencoded":
