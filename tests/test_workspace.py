@@ -4,17 +4,24 @@ pages, forms, decisions landing in decisions.json, and the CSRF, Host and Origin
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import signal
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
 from pipeline import review_index
 from pipeline.decisions import decisions_path, load_decisions, load_review
 from pipeline.errors import InputError
+from pipeline.models.rules import RulesModel
+from pipeline.review import ReviewOptions, run_review
 from pipeline.workspace.app import create_app
 from pipeline.workspace.server import bind, check_host
 
@@ -75,6 +82,19 @@ def test_a_damaged_index_is_read_as_empty_and_rewritten(review_dir: Path) -> Non
     assert [e.path for e in review_index.known_reviews()] == [str(review_dir)]
 
 
+def test_a_review_adds_its_folder_to_the_index_only_with_review_json(
+    corpus_home: Path, tmp_path: Path
+) -> None:
+    doc = tmp_path / "plan.md"
+    doc.write_text("# Kestrelford Digital Plan\n\nWe will test every service with users.\n")
+    options = ReviewOptions(only=["user_centred"])
+    run_review(doc, tmp_path / "html-only", RulesModel(), options, formats=["html"])
+    assert review_index.known_reviews() == []
+    run_review(doc, tmp_path / "out", RulesModel(), options)
+    run_review(doc, tmp_path / "out", RulesModel(), options)  # a re-run is listed once
+    assert [e.path for e in review_index.known_reviews()] == [str(tmp_path / "out")]
+
+
 # ---------------------------------------------------------------- pages
 
 
@@ -96,6 +116,13 @@ def test_list_and_review_pages_show_every_finding(client: TestClient, review_dir
     assert "Content-Security-Policy" in page.headers and "<script" not in page.text
     for control in re.findall(r'<(?:select|textarea)[^>]*id="([^"]+)"', page.text):
         assert f'<label for="{control}">' in page.text  # every control has a label
+
+
+def test_a_folder_given_to_serve_is_listed_without_being_indexed(review_dir: Path) -> None:
+    client = TestClient(create_app([review_dir]), base_url=BASE)
+    assert f'href="/reviews/{_rid(review_dir)}"' in client.get("/").text
+    assert client.get(f"/reviews/{_rid(review_dir)}").status_code == 200
+    assert review_index.known_reviews() == []
 
 
 def test_unknown_review_or_a_path_in_the_url_is_not_found(
@@ -253,3 +280,27 @@ def test_the_server_listens_on_loopback_only() -> None:
                 busy.close()
     finally:
         taken.close()
+
+
+@pytest.mark.slow
+def test_serve_prints_its_url_answers_on_loopback_and_stops_on_ctrl_c(review_dir: Path) -> None:
+    main = "from pipeline.cli.app import main; main()"
+    command = [sys.executable, "-c", main, "serve", str(review_dir), "--port", "0"]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        assert found, line
+        page = httpx.get(found.group(0), timeout=10)
+        assert page.status_code == 200 and f"/reviews/{_rid(review_dir)}" in page.text
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert out.strip() == "stopped" and "Traceback" not in err

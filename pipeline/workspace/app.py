@@ -37,6 +37,7 @@ from ..decisions import (
     record_decision,
 )
 from ..errors import StrategyReviewError
+from ..report.common import format_date
 from ..review_index import known_reviews
 from .summary import list_reviews
 from .views import review_view
@@ -81,13 +82,15 @@ def environment() -> Environment:
             FileSystemLoader(HERE.parent / "report" / "templates"),  # base.html.j2, base.css
         ]
     )
-    return Environment(
+    env = Environment(
         loader=loader,
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["date"] = format_date
+    return env
 
 
 def create_app(extra: Sequence[Path] = (), reviewer: str | None = None) -> Starlette:

@@ -74,6 +74,8 @@ def serve(
     announce(f"review workspace at {url} (Ctrl-C to stop)")
     try:
         server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it caught once it has shut down
+        pass
     finally:
         sock.close()
     announce("stopped")
