@@ -37,7 +37,8 @@ from ..decisions import (
     record_decision,
 )
 from ..errors import StrategyReviewError
-from ..report.common import format_date
+from ..records import ItemResult
+from ..report.common import anchor, format_date
 from ..review_index import known_reviews
 from .summary import list_reviews
 from .views import review_view
@@ -148,7 +149,8 @@ async def _decide(request: Request) -> Response:
         return _problem(ws, 403, "Form refused", "The form's token is missing or out of date.")
     folder = ws.folder(request.path_params["review_id"])
     item_id = request.path_params["item_id"]
-    if folder is None or not _has_item(folder, item_id):
+    item = _item(folder, item_id) if folder else None
+    if folder is None or item is None:
         return _problem(ws, 404, "No such finding", "This review has no finding with that id.")
     action = form.get("action", "")
     if action not in ACTIONS:
@@ -159,8 +161,7 @@ async def _decide(request: Request) -> Response:
         values = {k: form[k] for k in FORM_FIELDS if k in form}
         error = {"form": action, "message": str(exc), "values": values}
         return _review_page(request, ws, folder, {item_id: error}, status=400)
-    anchor = "item-" + "".join(ch if ch.isalnum() or ch in "_-" else "-" for ch in item_id)
-    url = f"/reviews/{quote(request.path_params['review_id'])}#{anchor}"
+    url = f"/reviews/{quote(request.path_params['review_id'])}#{anchor(item)}"
     return RedirectResponse(url, status_code=303, headers=HEADERS)
 
 
@@ -215,11 +216,11 @@ def _form(body: bytes) -> dict[str, str]:
     return {key: values[0] for key, values in fields.items()}
 
 
-def _has_item(folder: Path, item_id: str) -> bool:
+def _item(folder: Path, item_id: str) -> ItemResult | None:
     try:
-        return load_review(folder).item(item_id) is not None
+        return load_review(folder).item(item_id)
     except StrategyReviewError:
-        return False
+        return None
 
 
 def _problem(ws: Workspace, status: int, title: str, message: str) -> Response:
