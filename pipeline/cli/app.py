@@ -9,10 +9,12 @@ from .cache import app as cache_app
 from .common import state
 from .compare import compare_command
 from .corpus import app as corpus_app
+from .decide import decide_command
 from .evals import app as evals_app
 from .ingest import ingest_command
 from .models import models_command
 from .review import review_command
+from .serve import serve_command
 
 app = typer.Typer(
     name="strategy-review",
@@ -34,6 +36,8 @@ app.command("review")(review_command)
 app.command("compare")(compare_command)
 app.command("batch")(batch_command)
 app.command("models")(models_command)
+app.command("serve")(serve_command)
+app.command("decide")(decide_command)
 app.add_typer(corpus_app, name="corpus")
 app.add_typer(evals_app, name="evals")
 app.add_typer(cache_app, name="cache")
