@@ -18,6 +18,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.shared import Inches, RGBColor
 
 from ..errors import InputError
 from ..report.common import CREDIT, CREDIT_URL
@@ -41,6 +42,9 @@ FILLS: dict[str, tuple[str, str]] = {
     "red": ("D5281B", "FFFFFF"),
     "insufficient_evidence": ("4C6272", "FFFFFF"),
 }
+SUMMARY_WIDTHS = (2.6, 1.3, 1.6, 1.1)
+REJECTED_WIDTHS = (1.7, 1.2, 2.7, 1.0)
+METHOD_WIDTHS = (1.8, 4.8)
 DocumentType = Any  # python-docx's Document class is not exported for typing
 
 
@@ -175,6 +179,14 @@ def _summary(doc: DocumentType, paper: BoardPaper) -> None:
         cells[2].text, cells[3].text = row.rating_text, row.status_text
         if row.rating in FILLS:
             _fill(cells[2], *FILLS[row.rating])
+    _widths(table, SUMMARY_WIDTHS)
+
+
+def _widths(table: Any, inches: tuple[float, ...]) -> None:
+    table.autofit = False
+    for row in table.rows:
+        for cell, width in zip(row.cells, inches, strict=True):
+            cell.width = Inches(width)
 
 
 def _repeat_header(row: Any) -> None:
@@ -196,9 +208,7 @@ def _fill(cell: Any, fill: str, colour: str) -> None:
             run.bold = True
 
 
-def _rgb(hex_colour: str) -> Any:
-    from docx.shared import RGBColor
-
+def _rgb(hex_colour: str) -> RGBColor:
     return RGBColor.from_string(hex_colour)
 
 
@@ -253,6 +263,7 @@ def _rejected(doc: DocumentType, paper: BoardPaper) -> None:
         cells = table.add_row().cells
         cells[0].text, cells[1].text = item.title, item.kind_heading
         cells[2].text, cells[3].text = item.reason, item.reviewer
+    _widths(table, REJECTED_WIDTHS)
 
 
 def _method(doc: DocumentType, paper: BoardPaper) -> None:
@@ -266,4 +277,5 @@ def _method(doc: DocumentType, paper: BoardPaper) -> None:
     for label, value in paper.method.rows():
         cells = table.add_row().cells
         cells[0].text, cells[1].text = label, value
+    _widths(table, METHOD_WIDTHS)
     doc.add_paragraph(f"{CREDIT} {CREDIT_URL}")
