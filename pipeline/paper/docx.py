@@ -18,7 +18,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Inches, RGBColor
+from docx.shared import Inches, Mm, RGBColor
 
 from ..errors import InputError
 from ..report.common import CREDIT, CREDIT_URL
@@ -42,9 +42,9 @@ FILLS: dict[str, tuple[str, str]] = {
     "red": ("D5281B", "FFFFFF"),
     "insufficient_evidence": ("4C6272", "FFFFFF"),
 }
-SUMMARY_WIDTHS = (2.6, 1.3, 1.6, 1.1)
-REJECTED_WIDTHS = (1.7, 1.2, 2.7, 1.0)
-METHOD_WIDTHS = (1.8, 4.8)
+SUMMARY_WIDTHS = (2.3, 1.4, 1.5, 1.1)  # inches, within A4's 6.3 inch text width
+REJECTED_WIDTHS = (1.5, 1.1, 2.7, 1.0)
+METHOD_WIDTHS = (1.7, 4.6)
 DocumentType = Any  # python-docx's Document class is not exported for typing
 
 
@@ -75,7 +75,12 @@ def open_template(template: Path | None) -> DocumentType:
     """A new document, or the organisation's template with its body emptied (its styles,
     headers, footers and page setup kept). A file that is not a DOCX is one line."""
     if template is None:
-        return Document()
+        doc = Document()
+        section = doc.sections[0]
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+            setattr(section, side, Mm(25))
+        return doc
     if not template.is_file():
         raise InputError(f"--template {template}: no such file")
     if template.stat().st_size > MAX_TEMPLATE_BYTES:
@@ -141,7 +146,8 @@ def _title_page(doc: DocumentType, paper: BoardPaper) -> None:
     for warning in paper.warnings:
         para = doc.add_paragraph()
         para.add_run(warning).bold = True
-    para = doc.add_paragraph(paper.counts_text)
+    doc.add_paragraph(paper.counts_text)
+    para = doc.add_paragraph(paper.purpose)
     para.add_run().add_break(WD_BREAK.PAGE)
     _footer(doc, paper)
 
@@ -184,6 +190,8 @@ def _summary(doc: DocumentType, paper: BoardPaper) -> None:
 
 def _widths(table: Any, inches: tuple[float, ...]) -> None:
     table.autofit = False
+    for column, width in zip(table.columns, inches, strict=True):
+        column.width = Inches(width)
     for row in table.rows:
         for cell, width in zip(row.cells, inches, strict=True):
             cell.width = Inches(width)

@@ -33,7 +33,7 @@ def render_markdown(paper: BoardPaper) -> str:
         "",
     ]
     lines += [f"**{esc(w)}**\n" for w in paper.warnings]
-    lines += [paper.counts_text, ""]
+    lines += [paper.counts_text, "", esc(paper.purpose), ""]
     lines += _summary(paper)
     lines += ["## Findings", "", "Accepted and edited findings only. " + EVIDENCE_NOTE, ""]
     lines += _findings(paper, paper.findings)

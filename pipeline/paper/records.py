@@ -142,6 +142,16 @@ class BoardPaper(BaseModel):
         return list(groups.items())
 
     @property
+    def purpose(self) -> str:
+        reviewers = ", ".join(self.method.reviewers) or "a reviewer"
+        return (
+            f"This paper sets out a review of {self.document_title} against a rubric for digital "
+            f"strategies. A draft was made by a tool; {reviewers} then accepted, edited or "
+            "rejected each finding. The board is asked to note the findings and to discuss the "
+            "recommendations."
+        )
+
+    @property
     def counts_text(self) -> str:
         c = self.counts
         text = (
