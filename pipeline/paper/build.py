@@ -27,7 +27,7 @@ ORG_WORDS = re.compile(
     r"service|university|college|borough|county|city|commission|police|fire)\b",
     re.IGNORECASE,
 )
-TITLE_SPLIT = re.compile(r"\s+[-–—:|]\s+")
+TITLE_SPLIT = re.compile(r"\s*:\s+|\s+[-–—|]\s+")
 
 
 class UndecidedFindings(InputError):
