@@ -31,6 +31,12 @@ def norm(text: str) -> str:
     return " ".join(text.split())
 
 
+def shown(quote: str) -> str:
+    """A quote as the paper prints it: one line, a leading list bullet dropped."""
+    text = norm(quote)
+    return text[2:] if text.startswith("• ") else text
+
+
 @pytest.fixture
 def decided(review_dir: Path) -> Path:
     cdo_session.decide(review_dir)
@@ -61,7 +67,7 @@ def expected(review_dir: Path) -> dict[str, dict[str, object]]:
             "final": final,
             "original": decision.original,
             "reason": decision.reason,
-            "citations": [(norm(e.quote), e.page_label) for e in item.evidence if e.verified],
+            "citations": [(shown(e.quote), e.page_label) for e in item.evidence if e.verified],
         }
     return out
 
@@ -104,7 +110,9 @@ def test_rejected_items_appear_only_in_the_appendix_with_title_and_reason(decide
     rows = [[c.text for c in row.cells] for row in appendix.rows]
     assert rows[0] == ["Item", "Kind", "Reason", "Rejected by"]
     want = expected(decided)
-    rejected = {info["title"]: info["reason"] for info in want.values() if info["action"] == "reject"}
+    rejected = {
+        info["title"]: info["reason"] for info in want.values() if info["action"] == "reject"
+    }
     assert {row[0]: row[2] for row in rows[1:]} == rejected
     assert all(row[3] == cdo_session.REVIEWER for row in rows[1:])
     # No rejected item has a heading or a rating among the findings.
@@ -256,14 +264,18 @@ def test_a_decision_on_a_changed_draft_is_warned_about(decided: Path) -> None:
     path.write_text(json.dumps(data))
     out, paper = export_paper(decided, "docx")
     _, texts, _ = docx_parts(out)
-    assert any(t.startswith("Warning: 1 decision(s) were made on a draft that has changed") for t in texts)
+    assert any(
+        t.startswith("Warning: 1 decision(s) were made on a draft that has changed") for t in texts
+    )
     assert any("the draft finding has changed since the decision" in t for t in texts)
     assert paper.warnings
     result = runner.invoke(app, ["export", str(decided), "--format", "md"])
     assert result.exit_code == 0 and "Warning: 1 decision(s)" in result.output
 
 
-def test_a_template_gives_its_styles_and_a_bad_one_is_one_line(decided: Path, tmp_path: Path) -> None:
+def test_a_template_gives_its_styles_and_a_bad_one_is_one_line(
+    decided: Path, tmp_path: Path
+) -> None:
     from docx.shared import Pt, RGBColor
 
     template = docx.Document()
@@ -354,7 +366,10 @@ def test_the_written_file_is_readable_by_others_like_any_new_file(decided: Path)
 @pytest.mark.parametrize(
     ("title", "organisation"),
     [
-        ("Northbridge Teaching Hospitals NHS Foundation Trust - Digital Strategy", "Northbridge Teaching Hospitals NHS Foundation Trust"),
+        (
+            "Northbridge Teaching Hospitals NHS Foundation Trust - Digital Strategy",
+            "Northbridge Teaching Hospitals NHS Foundation Trust",
+        ),
         ("Kestrelford Council: Digital Plan 2025-2028", "Kestrelford Council"),
         ("Digital Strategy 2025 - Draft", None),
         ("Our digital future", None),

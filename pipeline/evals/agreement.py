@@ -126,8 +126,8 @@ def agreement(review_dirs: Sequence[Path]) -> AgreementReport:
             else:
                 counts.accepted += 1
             pairs.setdefault(state.item.kind, []).append((decision.original.rating, final.rating))
-    kappa = {kind: cohen_kappa(pairs[kind]) for kind in KINDS}
-    kappa["overall"] = cohen_kappa([p for kind in KINDS for p in pairs[kind]])
+    kappa: dict[str, Kappa] = {kind: cohen_kappa(pairs[kind]) for kind in KINDS}
+    kappa["overall"] = cohen_kappa([p for kind_pairs in pairs.values() for p in kind_pairs])
     return AgreementReport(
         reviews=[str(d) for d in review_dirs],
         models=sorted(set(models)),
@@ -154,8 +154,7 @@ def format_report(report: AgreementReport) -> str:
         f"model {', '.join(report.models)}",
         f"Items: {c.items}; decided {c.decided}; undecided {c.undecided} (not counted)",
         f"  accepted unchanged  {share('accepted_unchanged', c.accepted)}",
-        f"  edited              {share('edited', c.edited)}"
-        f" ({c.rating_changed} with a new rating)",
+        f"  edited              {share('edited', c.edited)} ({c.rating_changed} with a new rating)",
         f"  rejected            {share('rejected', c.rejected)}",
         "Cohen's kappa, tool rating vs final human rating (accepted + edited items only;",
         f"  the {c.rejected} rejected item(s) have no human rating and are counted apart):",

@@ -27,6 +27,7 @@ ORG_WORDS = re.compile(
     r"service|university|college|borough|county|city|commission|police|fire)\b",
     re.IGNORECASE,
 )
+BULLET = re.compile(r"^[•·▪◦‣\-–*]\s+")
 TITLE_SPLIT = re.compile(r"\s*:\s+|\s+[-–—|]\s+")
 
 
@@ -95,12 +96,17 @@ def citations(item: ItemResult) -> list[Citation]:
     for ev in item.evidence:
         if not ev.verified or not ev.quote.strip():
             continue
-        cite = Citation(quote=" ".join(ev.quote.split()), page_label=_label(ev), pdf_page=ev.page)
+        cite = Citation(quote=display_quote(ev.quote), page_label=_label(ev), pdf_page=ev.page)
         key = (cite.quote, cite.page_label)
         if key not in seen:
             seen.add(key)
             out.append(cite)
     return out
+
+
+def display_quote(quote: str) -> str:
+    """A verified quote as the paper prints it: one line, without a leading list bullet."""
+    return BULLET.sub("", " ".join(quote.split()))
 
 
 def _label(ev: Evidence) -> str:

@@ -32,7 +32,7 @@ from .records import (
 )
 
 TABLE_STYLE = "Light Grid Accent 1"
-PARAGRAPH_STYLES = ("Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3")
+PARAGRAPH_STYLES: tuple[str, ...] = ("Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3")
 PARAGRAPH_STYLES += ("List Bullet", "Quote")
 MAX_TEMPLATE_BYTES = 20 * 1024 * 1024
 # RAG cell fills, with text colours that keep contrast; the rating is always in words too.
@@ -56,9 +56,7 @@ def render_docx(paper: BoardPaper, template: Path | None = None) -> bytes:
     _title_page(doc, paper)
     _summary(doc, paper)
     doc.add_heading("Findings", level=1)
-    doc.add_paragraph(
-        "Accepted and edited findings only. " + EVIDENCE_NOTE, style="Normal"
-    )
+    doc.add_paragraph("Accepted and edited findings only. " + EVIDENCE_NOTE, style="Normal")
     _findings(doc, paper, paper.findings)
     if paper.undecided:
         doc.add_heading(UNDECIDED_HEADING, level=1)
@@ -280,8 +278,9 @@ def _method(doc: DocumentType, paper: BoardPaper) -> None:
         "A draft review was made by the tool below; a person then accepted, edited or rejected "
         "each finding. " + EVIDENCE_NOTE
     )
-    table = doc.add_table(rows=0, cols=2)
+    table = doc.add_table(rows=1, cols=2)
     table.style = doc.styles[TABLE_STYLE]
+    table.rows[0].cells[0].text, table.rows[0].cells[1].text = "Detail", "Value"
     for label, value in paper.method.rows():
         cells = table.add_row().cells
         cells[0].text, cells[1].text = label, value

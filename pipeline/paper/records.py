@@ -63,7 +63,7 @@ class PaperFinding(BaseModel):
 
     @property
     def marker(self) -> str:
-        """"edited by <reviewer>" for an edited finding; empty otherwise."""
+        """ "edited by <reviewer>" for an edited finding; empty otherwise."""
         if self.status == "edited":
             return f"edited by {self.reviewer or 'unknown'}"
         return ""
@@ -135,7 +135,9 @@ class BoardPaper(BaseModel):
     warnings: list[str] = Field(default_factory=list)  # decisions flagged as changed, orphans
     counts: dict[str, int] = Field(default_factory=dict)
 
-    def findings_by_kind(self, findings: list[PaperFinding]) -> list[tuple[str, list[PaperFinding]]]:
+    def findings_by_kind(
+        self, findings: list[PaperFinding]
+    ) -> list[tuple[str, list[PaperFinding]]]:
         groups: dict[str, list[PaperFinding]] = {}
         for finding in findings:
             groups.setdefault(finding.kind_heading, []).append(finding)
