@@ -164,7 +164,7 @@ def render_png(docx: Path, png: Path, pages: int = 2) -> Path:
         sheet.paste(im, (x, gap))
         x += im.width + gap
     png.parent.mkdir(parents=True, exist_ok=True)
-    sheet.save(png, optimize=True)
+    sheet.quantize(colors=128).save(png, optimize=True)  # a small file that still reads well
     return png
 
 

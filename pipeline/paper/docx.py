@@ -231,10 +231,8 @@ def _finding(doc: DocumentType, finding: PaperFinding) -> None:
     para.add_run("Rating: ").bold = True
     para.add_run(finding.rating_text)
     if finding.marker:
-        para.add_run(f" ({finding.marker}")
-        if finding.tool_rating:
-            para.add_run(f"; the draft rated it {finding.tool_rating}")
-        para.add_run(")")
+        draft = f"; the draft rated it {finding.tool_rating}" if finding.tool_rating else ""
+        para.add_run(f" ({finding.marker}{draft})").bold = True
     if finding.status == "undecided":
         para.add_run(" (not yet reviewed)").bold = True
     for warning in finding.warnings:
