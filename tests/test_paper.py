@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import zipfile
 from pathlib import Path
 
 import cdo_session
@@ -306,10 +307,17 @@ def test_a_template_gives_its_styles_and_a_bad_one_is_one_line(
     assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1
     assert "not a Word .docx file" in result.output and not bad.exists()
 
+    bomb = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", b"<a/>" + b" " * (4 << 20))
+    result = runner.invoke(
+        app, ["export", str(decided), "--template", str(bomb), "--out", str(bad)]
+    )
+    assert result.exit_code == 2 and "zip bomb" in result.output and not bad.exists()
+
 
 def test_a_template_missing_the_styles_still_gets_them(decided: Path, tmp_path: Path) -> None:
-    import zipfile
-
     source = docx.Document()
     plain = tmp_path / "plain.docx"
     source.save(str(plain))

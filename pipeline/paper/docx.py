@@ -20,6 +20,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Inches, Mm, RGBColor
 
+from ..documents import _check_zip_sizes as check_zip_sizes
 from ..errors import InputError
 from ..report.common import CREDIT, CREDIT_URL
 from .records import (
@@ -85,6 +86,10 @@ def open_template(template: Path | None) -> DocumentType:
         raise InputError(f"--template {template}: larger than 20 MB; not a Word template")
     if not zipfile.is_zipfile(template):
         raise InputError(f"--template {template}: not a Word .docx file (not a zip package)")
+    try:
+        check_zip_sizes(template)  # the ingest's zip bomb guard, before python-docx inflates
+    except InputError as exc:
+        raise InputError(f"--template {exc}") from None
     try:
         doc = Document(str(template))
     except Exception as exc:  # noqa: BLE001 - python-docx raises many kinds for a bad package
