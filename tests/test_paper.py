@@ -387,3 +387,43 @@ def test_organisation_is_guessed_only_when_the_title_names_one(
     title: str, organisation: str | None
 ) -> None:
     assert guess_organisation(title) == organisation
+
+
+AXE = Path("/tmp/axe/node_modules/axe-core/axe.min.js")
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_html_paper_has_no_axe_violations(decided: Path) -> None:
+    """The HTML paper in headless Chromium: axe-core finds no WCAG 2 A/AA violation."""
+    import shutil
+    import subprocess
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        pytest.skip("chromium is not at /usr/bin/chromium")
+    if not AXE.exists() and shutil.which("npm"):
+        AXE.parent.parent.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            ["npm", "install", "--silent", "--no-audit", "--no-fund", "axe-core"],
+            cwd=AXE.parent.parent.parent,
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )
+    if not AXE.exists():
+        pytest.skip("axe-core is not installable here (no npm or no network)")
+    path, _ = export_paper(decided, "html")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        tab = browser.new_context(bypass_csp=True).new_page()  # to inject axe itself
+        tab.goto(path.as_uri())
+        tab.add_script_tag(path=str(AXE))
+        result = tab.evaluate(
+            "() => axe.run(document, {runOnly: {type: 'tag', values: "
+            "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"
+        )
+        browser.close()
+    assert [v["id"] for v in result["violations"]] == []
+    assert len(result["passes"]) > 10  # axe really checked the page
