@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 
 from pipeline.records import Evidence, ExemplarRef, Indicator, ItemResult, Review
 from pipeline.report import common as c
+from pipeline.report import labels as L
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 _LEADING_MARK = re.compile(r"^[#+\-=]")
@@ -64,7 +65,7 @@ def _header(review: Review) -> str:
         ("Date", md(c.format_date(review.created_at))),
     ]
     return "\n\n".join(
-        [f"# {c.REPORT_TITLE}", f"> **{c.BANNER}**", _table(("Detail", "Value"), rows)]
+        [f"# {L.REPORT_TITLE}", f"> **{L.BANNER}**", _table(("Detail", "Value"), rows)]
     )
 
 
@@ -76,13 +77,13 @@ def _injection_warning(review: Review) -> str:
     quotes = [
         f"{_quote_block(f.text)}\n>\n> — {md(c.flagged_cite(f))}" for f in review.flagged_text
     ]
-    return "\n\n".join([f"## {c.INJECTION_HEADING}", f"**{md(lead)}**", *quotes])
+    return "\n\n".join([f"## {L.INJECTION_HEADING}", f"**{md(lead)}**", *quotes])
 
 
 def _summary(review: Review) -> str:
     out = ["## Summary", md(c.rating_counts(review))]
     for kind, items in c.grouped_items(review):
-        out.append(f"### {c.KIND_HEADINGS[kind]}")
+        out.append(f"### {L.KIND_HEADINGS[kind]}")
         out.append(_table(("Item", "Rating", "Confidence", "Verified quotes"), map(_row, items)))
     return "\n\n".join(out)
 
@@ -99,7 +100,7 @@ def _row(item: ItemResult) -> tuple[str, str, str, str]:
 def _findings(review: Review) -> str:
     out = ["## Findings"]
     for kind, items in c.grouped_items(review):
-        out.append(f"### {c.KIND_HEADINGS[kind]}")
+        out.append(f"### {L.KIND_HEADINGS[kind]}")
         out += [_item(item) for item in items]
     return "\n\n".join(out)
 
@@ -155,7 +156,7 @@ def _evidence_one(ev: Evidence) -> str:
 def _exemplars(exemplars: list[ExemplarRef]) -> list[str]:
     if not exemplars:
         return []
-    return ["**How others have done it**", "\n".join(_exemplar(ex) for ex in exemplars)]
+    return [f"**{L.EXEMPLARS_HEADING}**", "\n".join(_exemplar(ex) for ex in exemplars)]
 
 
 def _exemplar(ex: ExemplarRef) -> str:
@@ -165,7 +166,7 @@ def _exemplar(ex: ExemplarRef) -> str:
     if ex.page:
         line += f" ({md(ex.page)})"
     if ex.secondary:
-        line += " (based on a secondary description)"
+        line += f" ({L.SECONDARY})"
     return f"{line}\n\n  {_quote_block(ex.passage)}\n"
 
 
@@ -204,7 +205,7 @@ def _method(review: Review) -> str:
     out += ["### Timings", _timings(review)]
     out += ["### Statistics", _table(("Measure", "Count"), c.aggregate_stats(review))]
     out += ["### Per item", _per_item(review)]
-    out.append(f"{c.CREDIT} <{c.CREDIT_URL}>")
+    out.append(f"{L.CREDIT} <{L.CREDIT_URL}>")
     return "\n\n".join(out)
 
 
