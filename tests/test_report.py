@@ -295,7 +295,7 @@ def test_json_round_trips_with_contract_names(review: Review, written: dict[str,
 def test_html_escapes_untrusted_text(written: dict[str, Path]) -> None:
     html_text = written["html"].read_text(encoding="utf-8")
     assert "<script" not in html_text.lower()
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html_text
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html_text
     assert "<img" not in html_text.lower()
     assert "<b>Org</b>" not in html_text and "&lt;b&gt;Org&lt;/b&gt;" in html_text
     assert "javascript:" not in html_text  # unsafe exemplar URL shown as text, not linked
@@ -348,7 +348,7 @@ def test_low_confidence_item_does_not_present_junk(review: Review) -> None:
     outside_details = re.sub(r"<details>.*?</details>", "", article, flags=re.S)
     assert JUNK not in outside_details
     assert "Finding:" not in article
-    notice = article.index("The model&#x27;s judgement for this item was not usable")
+    notice = article.index("The model&#39;s judgement for this item was not usable")
     assert "(quotes_unverified, summary_off_topic)" in article
     assert notice < article.index("<blockquote>")  # notice first, then the evidence
     assert "Rejected model output" in article  # kept, collapsed, for audit
@@ -376,14 +376,14 @@ def test_html_indicators_and_method(review: Review) -> None:
     ):
         assert text in method, text
     indicators = html_text.split('<section id="indicators">', 1)[1].split("</section>")[0]
-    assert "References to the organisation&#x27;s plans" in indicators
+    assert "References to the organisation&#39;s plans" in indicators
     assert "our Trust Strategy &lt;2025&gt;" in indicators and "p. 1 (PDF page 3)" in indicators
 
 
 def test_template_is_a_package_file() -> None:
     from pipeline.report import html as html_mod
 
-    assert (html_mod.TEMPLATES / "report.html").is_file()
+    assert (html_mod.TEMPLATES / "review.html.j2").is_file()
     assert Path(html_mod.__file__).parent / "templates" == html_mod.TEMPLATES
 
 
