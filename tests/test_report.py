@@ -453,3 +453,61 @@ def test_disagreement_and_absence_are_shown_with_both_ratings_and_passages(
     assert "Passages searched: c003-p4 (p. 2)" in markdown
     others = _article(render_html(review), "item-integrated")
     assert "disagree" not in others and "Passages searched" not in others
+
+
+# ---------------------------------------------------------------- one way to render HTML
+
+RENDERERS_PY = [
+    *sorted((Path(report.__file__).parent).glob("*.py")),
+    Path(report.__file__).parent.parent / "evals" / "scorecard.py",
+]
+
+
+def test_every_page_extends_the_one_base_layout() -> None:
+    from pipeline.report.templating import TEMPLATES
+
+    pages = sorted(p for p in TEMPLATES.glob("*.html.j2") if p.name != "base.html.j2")
+    assert {p.name for p in pages} >= {
+        "review.html.j2",
+        "compare.html.j2",
+        "league.html.j2",
+        "scorecard.html.j2",
+        "macros.html.j2",
+    }
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        if page.name == "macros.html.j2":
+            assert "{% extends" not in text
+            continue
+        assert '{% extends "base.html.j2" %}' in text, page.name
+        assert "<style>" not in text and ":root" not in text, page.name  # the CSS is the base's
+        assert "| safe" not in text, page.name  # no document text is ever marked safe
+    assert not list(TEMPLATES.glob("*.html"))  # no string.Template shells left
+
+
+def test_no_hand_built_html_or_manual_escapes_in_python() -> None:
+    for path in RENDERERS_PY:
+        text = path.read_text(encoding="utf-8")
+        for banned in ("html.escape", "from string import Template", "<style", "<table", "<dl"):
+            assert banned not in text, f"{path.name}: {banned}"
+
+
+def test_one_slug_for_review_league_and_compare_anchors() -> None:
+    from pipeline.report.common import anchor, item_anchor, slug
+
+    assert slug("a b//c--") == "a-b-c" and slug("///") == "unnamed"
+    assert item_anchor("q05 not/prioritising") == "item-q05-not-prioritising"
+    item = ItemResult.model_validate(
+        {"id": "odd id/x", "kind": "good_sign", "title": "t", "rating": "red", "summary": "s"}
+    )
+    assert anchor(item) == item_anchor("odd id/x")
+
+
+def test_html_and_markdown_share_the_labels(review: Review) -> None:
+    from pipeline.report import labels
+
+    html_text, markdown = render_html(review), render_markdown(review)
+    for text in (labels.REPORT_TITLE, labels.EXEMPLARS_HEADING, *labels.KIND_HEADINGS.values()):
+        assert text in html_text and text in markdown, text
+    assert html_text.count("<style>") == 1 and html_text.count(":root {") == 1
+    assert 'href="#main">Skip to main content</a>' in html_text
