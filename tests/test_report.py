@@ -497,7 +497,7 @@ def test_one_slug_for_review_league_and_compare_anchors() -> None:
 
     assert slug("a b//c--") == "a-b-c" and slug("///") == "unnamed"
     assert item_anchor("q05 not/prioritising") == "item-q05-not-prioritising"
-    item = _item(id="odd id/x", title="t", rating="red", summary="s")
+    item = _item(id="odd id/x", kind="good_sign", title="t", rating="red", summary="s")
     assert anchor(item) == item_anchor("odd id/x")
 
 
