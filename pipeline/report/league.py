@@ -20,7 +20,9 @@ from pipeline.records import rating_label
 from pipeline.report import ReportError
 from pipeline.report import common as c
 from pipeline.report.labels import CELL_TEXT, KIND_SINGULAR
-from pipeline.report.templating import TEMPLATES, render
+from pipeline.report.templating import TEMPLATES, csp, environment, render
+
+__all__ = ["csp", "environment", "render_csv", "render_league_html", "write_league"]
 
 FILENAMES = {"json": "league.json", "csv": "league.csv", "html": "league.html"}
 
