@@ -93,14 +93,14 @@ def _exemplar_parts(comp: ExemplarComparison) -> list[str]:
                 f"- Date: {md(c.format_date(comp.created_at))}",
             ]
         ),
-        "## Exemplars",
+        f"## {L.SECTIONS['exemplars']}",
         _sources(comp.exemplars),
-        "## Summary",
+        f"## {L.SECTIONS['summary']}",
     ]
-    head = ["Item", "Your strategy", *(md(s.title) for s in comp.exemplars)]
+    head = ["Item", L.FIELDS["your_strategy"], *(md(s.title) for s in comp.exemplars)]
     for kind, items in _kinds(comp.items):
         parts += [f"### {L.KIND_HEADINGS[kind]}", _table(head, (_summary_row(i) for i in items))]
-    parts.append("## Item by item")
+    parts.append(f"## {L.SECTIONS['item_by_item']}")
     for kind, items in _kinds(comp.items):
         parts.append(f"### {L.KIND_HEADINGS[kind]}")
         parts += [_exemplar_item(item, comp.exemplars) for item in items]
@@ -132,7 +132,7 @@ def _summary_row(item: ExemplarItem) -> list[str]:
 
 def _exemplar_item(item: ExemplarItem, sources: Sequence[ExemplarSource]) -> str:
     titles = {s.source_id: s.title for s in sources}
-    out = [f"#### {md(item.title)}", *_side("Your strategy", item.user)]
+    out = [f"#### {md(item.title)}", *_side(L.FIELDS["your_strategy"], item.user)]
     for cell in item.exemplars:
         out.append(
             f"**{md(titles.get(cell.source_id, cell.source_id))}** ({_stance(cell)}): "
@@ -162,13 +162,13 @@ def _version_parts(comp: VersionComparison) -> list[str]:
                 f"- Date: {md(c.format_date(comp.created_at))}",
             ]
         ),
-        "## Summary",
+        f"## {L.SECTIONS['summary']}",
         f"{len(comp.items)} items: {c.status_summary(comp.counts)}.",
     ]
     head = ["Item", "Then", "Now", "Status", "Evidence"]
     for kind, items in _kinds(comp.items):
         parts += [f"### {L.KIND_HEADINGS[kind]}", _table(head, (_version_row(i) for i in items))]
-    parts.append("## Item by item")
+    parts.append(f"## {L.SECTIONS['item_by_item']}")
     for kind, items in _kinds(comp.items):
         parts.append(f"### {L.KIND_HEADINGS[kind]}")
         parts += [_version_item(item) for item in items]
@@ -204,5 +204,5 @@ def _version_item(item: VersionItem) -> str:
         *_side("Now", item.new),
     ]
     if item.evidence:
-        out += ["**Evidence changes**", *(_change(ch) for ch in item.evidence)]
+        out += [f"**{L.FIELDS['evidence_changes']}**", *(_change(ch) for ch in item.evidence)]
     return "\n\n".join(out)

@@ -160,3 +160,30 @@ COUNT_COLUMNS: tuple[tuple[str, str], ...] = (
 
 SCORECARD_README_HINT = "Metric definitions: evals/README.md, section Metrics."
 NOTES_HEADING = "Notes"
+
+# ---------------------------------------------------------------- headings and field names
+# Shared by review.md and review.html, compare.md and compare.html.
+
+SECTIONS: dict[str, str] = {
+    "summary": "Summary",
+    "findings": "Findings",
+    "indicators": "Indicators",
+    "method": "Method",
+    "prompts": "Prompts",
+    "retrieval": "Retrieval settings",
+    "timings": "Timings",
+    "statistics": "Statistics",
+    "per_item": "Per item",
+    "exemplars": "Exemplars",
+    "item_by_item": "Item by item",
+}
+FIELDS: dict[str, str] = {
+    "finding": "Finding",
+    "note": "Note",
+    "from_checks": "From the checks",
+    "evidence": "Evidence",
+    "recommendations": "Recommendations",
+    "evidence_changes": "Evidence changes",
+    "your_strategy": "Your strategy",
+}
+NO_EVIDENCE = "none found."
