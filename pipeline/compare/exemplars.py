@@ -31,7 +31,7 @@ from .records import (
     first_sentence,
     page_cite,
 )
-from .sides import _now, item_side
+from .sides import utc_now, item_side
 
 AUTO_LIMIT = 3
 FIRST_CHUNKS = 4  # the opening chunks stand for the document in the similarity
@@ -369,7 +369,7 @@ def compare_with_exemplars(
     ]
     return ExemplarComparison(
         tool_version=__version__,
-        created_at=_now(),
+        created_at=utc_now(),
         document=review.document,
         model=review.model,
         rubric_version=review.rubric_version,

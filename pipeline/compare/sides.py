@@ -9,7 +9,7 @@ from ..report import common
 from .records import ItemSide
 
 
-def _now() -> str:
+def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 

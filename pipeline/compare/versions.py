@@ -33,7 +33,7 @@ from .records import (
     VersionItem,
     quote_key,
 )
-from .sides import _now, item_side
+from .sides import utc_now, item_side
 
 _GOOD = {"green": 2, "amber": 1, "red": 0}
 _PROBLEM = ("red", "amber")
@@ -164,7 +164,7 @@ def compare_versions(
     counts = Counter(i.status for i in items)
     return VersionComparison(
         tool_version=__version__,
-        created_at=_now(),
+        created_at=utc_now(),
         old=before.document,
         new=after.document,
         model=after.model,
