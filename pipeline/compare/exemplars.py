@@ -31,7 +31,7 @@ from .records import (
     first_sentence,
     page_cite,
 )
-from .sides import utc_now, item_side
+from .sides import item_side, utc_now
 
 AUTO_LIMIT = 3
 FIRST_CHUNKS = 4  # the opening chunks stand for the document in the similarity

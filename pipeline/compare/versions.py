@@ -33,7 +33,7 @@ from .records import (
     VersionItem,
     quote_key,
 )
-from .sides import utc_now, item_side
+from .sides import item_side, utc_now
 
 _GOOD = {"green": 2, "amber": 1, "red": 0}
 _PROBLEM = ("red", "amber")
