@@ -412,3 +412,104 @@ def test_cli_exemplars_reports_reasons(strategies: Pair, tmp_path: Path) -> None
     assert code == 0, err
     assert f"{MOJ}: chosen with --with" in stdout
     assert (out / "compare.html").exists() and (out / "compare.md").exists()
+
+
+# ---------------------------------------------------------------- rendering (no review needed)
+
+HOSTILE = 'We will <script>alert("x")</script> & <img src=x onerror=alert(1)> deliver.'
+
+
+def _hostile_comparisons() -> tuple[ExemplarComparison, VersionComparison]:
+    from pipeline.compare import EvidenceChange, ExemplarCell, ExemplarItem, PageRef, VersionItem
+    from pipeline.records import DocumentRef, ExemplarRef, ModelRef
+
+    ev = Evidence(quote=HOSTILE, page=6, page_label="iv", verified=True, source="model")
+    user = _side("amber", [ev]).model_copy(update={"finding": HOSTILE})
+    failed = _side("insufficient_evidence").model_copy(update={"status": "failed"})
+    source = _source().model_copy(update={"title": "Evil <b>Council</b>", "url": "javascript:x"})
+    note = ExemplarNote(text=HOSTILE, section="§ <2>", stance="cautionary", secondary=True)
+    passage = ExemplarRef(
+        source_id="s",
+        title="t",
+        organisation="o",
+        url="https://example.org/<x>",
+        passage=HOSTILE,
+        page="p. 3",
+    )
+    cell = ExemplarCell(
+        source_id="s", notes=[note], passages=[passage], contrast=f"{source.title}, {HOSTILE}"
+    )
+    doc = DocumentRef(path="/tmp/<doc>.pdf", sha256="ab" * 32, pages=4, title="Plan <2030>")
+    common = {
+        "tool_version": "0.1.0",
+        "created_at": "2026-03-05T14:03:00+00:00",
+        "model": ModelRef(id="rules", backend="rules"),
+        "rubric_version": "r1",
+        "corpus_version": "c1",
+    }
+    exemplars = ExemplarComparison(
+        **common,
+        document=doc,
+        sector="local",
+        sector_basis="3 local terms <b>",
+        exemplars=[source],
+        items=[
+            ExemplarItem(id="a b/c", kind="good_sign", title="T <1>", user=user, exemplars=[cell]),
+            ExemplarItem(
+                id="vague",
+                kind="warning_sign",
+                title="Vague",
+                user=failed,
+                exemplars=[ExemplarCell(source_id="s", contrast="none")],
+            ),
+        ],
+    )
+    change = EvidenceChange(
+        change="appeared", quote=HOSTILE, new_page=PageRef(page=6, page_label="iv")
+    )
+    versions = VersionComparison(
+        **common,
+        old=doc,
+        new=doc.model_copy(update={"title": "Plan <2028>"}),
+        counts={"better": 1},
+        items=[
+            VersionItem(
+                id="a b/c",
+                kind="board_question",
+                title="Q <1>",
+                old=failed,
+                new=user,
+                status="better",
+                evidence=[change],
+            )
+        ],
+    )
+    return exemplars, versions
+
+
+def test_compare_pages_escape_every_text_and_share_the_labels(tmp_path: Path) -> None:
+    from pipeline.report import labels
+    from pipeline.report.common import item_anchor
+
+    for comparison in _hostile_comparisons():
+        paths = write_comparison(comparison, tmp_path / comparison.mode)
+        page = paths["html"].read_text(encoding="utf-8")
+        markdown = paths["md"].read_text(encoding="utf-8")
+        assert "<script" not in page.lower() and "<img" not in page.lower()
+        assert "&lt;script&gt;" in page and "<b>" not in page
+        assert "javascript:" not in page  # an unsafe source URL is shown as text
+        assert f'id="{item_anchor("a b/c")}"' in page and 'id="item-a-b-c"' in page
+        assert labels.COMPARE_TITLES[comparison.mode] in page
+        assert labels.COMPARE_TITLES[comparison.mode] in markdown
+        assert labels.CREDIT.replace('"', "&#34;") in page
+        assert 'class="badge badge-failed">FAILED — Not assessed<' in page
+        assert page.count("<style>") == 1 and page.count(":root {") == 1  # the CSS once
+    exemplar_page = (tmp_path / "exemplars" / "compare.html").read_text(encoding="utf-8")
+    assert "§ &lt;2&gt; · based on a secondary description" in exemplar_page
+    assert 'class="badge badge-cautionary">Cautionary<' in exemplar_page
+    assert labels.NO_NOTE_CELL in exemplar_page
+    assert "Evidence: p. iv" in exemplar_page and "✓ verified" in exemplar_page
+    version_page = (tmp_path / "versions" / "compare.html").read_text(encoding="utf-8")
+    assert "Now cited · not in the old version · new p. iv (PDF page 6)" in version_page
+    assert "1 quote(s) appeared, 0 disappeared" in version_page
+    assert "0 resolved, 1 better, 0 unchanged, 0 worse, 0 new problem" in version_page

@@ -277,7 +277,7 @@ def test_html_escapes_case_text() -> None:
     ]
     rendered = render_scorecard(card)
     assert "<script>" not in rendered["html"]
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in rendered["html"]
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in rendered["html"]
 
 
 def _minimal_card() -> dict[str, Any]:

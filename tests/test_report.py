@@ -295,7 +295,7 @@ def test_json_round_trips_with_contract_names(review: Review, written: dict[str,
 def test_html_escapes_untrusted_text(written: dict[str, Path]) -> None:
     html_text = written["html"].read_text(encoding="utf-8")
     assert "<script" not in html_text.lower()
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html_text
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html_text
     assert "<img" not in html_text.lower()
     assert "<b>Org</b>" not in html_text and "&lt;b&gt;Org&lt;/b&gt;" in html_text
     assert "javascript:" not in html_text  # unsafe exemplar URL shown as text, not linked
@@ -348,7 +348,7 @@ def test_low_confidence_item_does_not_present_junk(review: Review) -> None:
     outside_details = re.sub(r"<details>.*?</details>", "", article, flags=re.S)
     assert JUNK not in outside_details
     assert "Finding:" not in article
-    notice = article.index("The model&#x27;s judgement for this item was not usable")
+    notice = article.index("The model&#39;s judgement for this item was not usable")
     assert "(quotes_unverified, summary_off_topic)" in article
     assert notice < article.index("<blockquote>")  # notice first, then the evidence
     assert "Rejected model output" in article  # kept, collapsed, for audit
@@ -376,14 +376,14 @@ def test_html_indicators_and_method(review: Review) -> None:
     ):
         assert text in method, text
     indicators = html_text.split('<section id="indicators">', 1)[1].split("</section>")[0]
-    assert "References to the organisation&#x27;s plans" in indicators
+    assert "References to the organisation&#39;s plans" in indicators
     assert "our Trust Strategy &lt;2025&gt;" in indicators and "p. 1 (PDF page 3)" in indicators
 
 
 def test_template_is_a_package_file() -> None:
     from pipeline.report import html as html_mod
 
-    assert (html_mod.TEMPLATES / "report.html").is_file()
+    assert (html_mod.TEMPLATES / "review.html.j2").is_file()
     assert Path(html_mod.__file__).parent / "templates" == html_mod.TEMPLATES
 
 
@@ -453,3 +453,59 @@ def test_disagreement_and_absence_are_shown_with_both_ratings_and_passages(
     assert "Passages searched: c003-p4 (p. 2)" in markdown
     others = _article(render_html(review), "item-integrated")
     assert "disagree" not in others and "Passages searched" not in others
+
+
+# ---------------------------------------------------------------- one way to render HTML
+
+RENDERERS_PY = [
+    *sorted((Path(report.__file__).parent).glob("*.py")),
+    Path(report.__file__).parent.parent / "evals" / "scorecard.py",
+]
+
+
+def test_every_page_extends_the_one_base_layout() -> None:
+    from pipeline.report.templating import TEMPLATES
+
+    pages = sorted(p for p in TEMPLATES.glob("*.html.j2") if p.name != "base.html.j2")
+    assert {p.name for p in pages} >= {
+        "review.html.j2",
+        "compare.html.j2",
+        "league.html.j2",
+        "scorecard.html.j2",
+        "macros.html.j2",
+    }
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        if page.name == "macros.html.j2":
+            assert "{% extends" not in text
+            continue
+        assert '{% extends "base.html.j2" %}' in text, page.name
+        assert "<style>" not in text and ":root" not in text, page.name  # the CSS is the base's
+        assert "| safe" not in text, page.name  # no document text is ever marked safe
+    assert not list(TEMPLATES.glob("*.html"))  # no string.Template shells left
+
+
+def test_no_hand_built_html_or_manual_escapes_in_python() -> None:
+    for path in RENDERERS_PY:
+        text = path.read_text(encoding="utf-8")
+        for banned in ("html.escape", "from string import Template", "<style", "<table", "<dl"):
+            assert banned not in text, f"{path.name}: {banned}"
+
+
+def test_one_slug_for_review_league_and_compare_anchors() -> None:
+    from pipeline.report.common import anchor, item_anchor, slug
+
+    assert slug("a b//c--") == "a-b-c" and slug("///") == "unnamed"
+    assert item_anchor("q05 not/prioritising") == "item-q05-not-prioritising"
+    item = _item(id="odd id/x", kind="good_sign", title="t", rating="red", summary="s")
+    assert anchor(item) == item_anchor("odd id/x")
+
+
+def test_html_and_markdown_share_the_labels(review: Review) -> None:
+    from pipeline.report import labels
+
+    html_text, markdown = render_html(review), render_markdown(review)
+    for text in (labels.REPORT_TITLE, labels.EXEMPLARS_HEADING, *labels.KIND_HEADINGS.values()):
+        assert text in html_text and text in markdown, text
+    assert html_text.count("<style>") == 1 and html_text.count(":root {") == 1
+    assert 'href="#main">Skip to main content</a>' in html_text

@@ -1,12 +1,12 @@
 """Scorecards and run comparisons: the records, and their JSON, Markdown and HTML renderings.
 
 Markdown and HTML are rendered from the same tables. The HTML is one self-contained, printable
-file (no external CSS, JS, fonts or images); every cell goes through :func:`html.escape`.
+file (no external CSS, JS, fonts or images), rendered through the reports' shared, autoescaped
+Jinja2 templates (``pipeline/report/templates/scorecard.html.j2``).
 """
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,6 +16,8 @@ from pydantic import BaseModel, Field, ValidationError
 
 from ..fsutil import atomic_write_text
 from ..records import RATINGS, ModelRef
+from ..report.labels import SCORECARD_README_HINT as README_HINT
+from ..report.templating import render
 from .cases import EvalError
 from .metrics import (
     METRIC_LIST,
@@ -28,7 +30,6 @@ from .metrics import (
 
 SCORECARD_FILE = "scorecard.json"
 COMPARE_STEM = "compare"
-README_HINT = "Metric definitions: evals/README.md, section Metrics."
 # The metrics shown in the per-case and per-item tables (all are in the JSON).
 BRIEF = (
     "rating_accuracy",
@@ -150,6 +151,7 @@ class Page:
     meta: list[tuple[str, str]]
     tables: list[Table]
     notes: list[str] = field(default_factory=list)
+    tool_version: str = ""
 
 
 def overall_table(card: Scorecard) -> Table:
@@ -231,7 +233,8 @@ def scorecard_page(card: Scorecard) -> Page:
         confusion_table(card),
         cases_table(card),
     ]
-    return Page(f"Eval scorecard: {card.model.id}", meta, tables, [*card.notes, README_HINT])
+    notes = [*card.notes, README_HINT]
+    return Page(f"Eval scorecard: {card.model.id}", meta, tables, notes, card.tool_version)
 
 
 def comparison_page(comparison: Comparison) -> Page:
@@ -263,7 +266,8 @@ def comparison_page(comparison: Comparison) -> Page:
         for r in runs
     ]
     table = Table("Metrics", head, rows, note)
-    return Page("Eval comparison", meta, [table], [*comparison.notes, README_HINT])
+    notes = [*comparison.notes, README_HINT]
+    return Page("Eval comparison", meta, [table], notes, comparison.tool_version)
 
 
 # ---------------------------------------------------------------- Markdown
@@ -294,58 +298,10 @@ def render_page_markdown(page: Page) -> str:
 
 # ---------------------------------------------------------------- HTML
 
-CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
-  color: #212b32; line-height: 1.45; max-width: 72rem; margin: 0 auto; padding: 1.5rem; }
-h1 { font-size: 1.8rem; margin: 0 0 1rem; }
-h2 { font-size: 1.35rem; margin-top: 2rem; border-bottom: 2px solid #d8dde0; }
-dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
-dt { font-weight: 600; } dd { margin: 0; overflow-wrap: anywhere; }
-table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; font-size: .95rem; }
-th, td { border: 1px solid #d8dde0; padding: .3rem .5rem; text-align: left; vertical-align: top; }
-thead th { background: #f0f4f5; }
-td { font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }
-.note { color: #4c6272; font-size: .9rem; }
-@media print {
-  body { max-width: none; padding: 0; font-size: 10pt; }
-  h2 { break-after: avoid; } tr { break-inside: avoid; } thead { display: table-header-group; }
-}
-"""
-CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
-    "form-action 'none'"
-)
-
-
-def e(text: object) -> str:
-    return html.escape(str(text), quote=True)
-
-
-def html_table(table: Table) -> str:
-    note = f'<p class="note">{e(table.note)}</p>' if table.note else ""
-    head = "".join(f'<th scope="col">{e(h)}</th>' for h in table.head)
-    body = "\n".join(
-        "<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in table.rows
-    )
-    return (
-        f"<section><h2>{e(table.title)}</h2>{note}<table><thead><tr>{head}</tr></thead>"
-        f"<tbody>\n{body}\n</tbody></table></section>"
-    )
-
 
 def render_page_html(page: Page) -> str:
-    meta = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in page.meta)
-    notes = "".join(f"<li>{e(n)}</li>" for n in page.notes)
-    tables = "\n".join(html_table(t) for t in page.tables)
-    return (
-        '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
-        '<meta name="referrer" content="no-referrer">\n'
-        f"<title>{e(page.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
-        f"<h1>{e(page.title)}</h1>\n<dl>{meta}</dl>\n{tables}\n"
-        f"<section><h2>Notes</h2><ul>{notes}</ul></section>\n</body>\n</html>\n"
-    )
+    """One self-contained page through the shared Jinja2 templates (autoescaped)."""
+    return render("scorecard.html.j2", tool_version=page.tool_version, page=page)
 
 
 # ---------------------------------------------------------------- JSON and files

@@ -22,7 +22,7 @@ from docx.shared import Inches, Mm, RGBColor
 
 from ..documents import _check_zip_sizes as check_zip_sizes
 from ..errors import InputError
-from ..report.common import CREDIT, CREDIT_URL
+from ..report.labels import CREDIT, CREDIT_URL
 from .records import (
     EVIDENCE_NOTE,
     REJECTED_NOTE,

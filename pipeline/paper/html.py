@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 from markupsafe import Markup
 
-from ..report.common import CREDIT, CREDIT_URL
+from ..report import templating
+from ..report.labels import CREDIT, CREDIT_URL
 from .records import (
     EVIDENCE_NOTE,
     REJECTED_NOTE,
@@ -19,21 +19,14 @@ from .records import (
 )
 
 HERE = Path(__file__).parent
-REPORT_TEMPLATES = HERE.parent / "report" / "templates"
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
     "form-action 'none'"
 )
 
 
-@cache
 def environment() -> Environment:
-    loader = ChoiceLoader(
-        [FileSystemLoader(str(HERE / "templates")), FileSystemLoader(str(REPORT_TEMPLATES))]
-    )
-    return Environment(
-        loader=loader, autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True
-    )
+    return templating.environment(HERE / "templates")
 
 
 def render_html(paper: BoardPaper) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..report.common import CREDIT, CREDIT_URL
+from ..report.labels import CREDIT, CREDIT_URL
 from .records import (
     EVIDENCE_NOTE,
     REJECTED_NOTE,

@@ -27,6 +27,7 @@ __all__ = [
     "render_json",
     "render_markdown",
     "write_reports",
+    "write_texts",
 ]
 
 FILENAMES: dict[str, str] = {"json": "review.json", "md": "review.md", "html": "review.html"}
@@ -50,13 +51,12 @@ def write_reports(
     Returns format -> path written. Raises ValueError for an unknown format and
     :class:`ReportError` (a StrategyReviewError and an OSError) if writing fails.
     """
-    texts = {fmt: RENDERERS[fmt](review) for fmt in normalise_formats(formats)}
-    out = Path(out_dir)
+    texts = {FILENAMES[fmt]: RENDERERS[fmt](review) for fmt in normalise_formats(formats)}
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        return _write_all(out, texts)
+        paths = write_texts(Path(out_dir), texts)
     except OSError as exc:
-        raise ReportError(f"could not write the reports to {out}: {exc}") from exc
+        raise ReportError(f"could not write the reports to {out_dir}: {exc}") from exc
+    return {fmt: path for fmt, name in FILENAMES.items() if (path := paths.get(name))}
 
 
 def normalise_formats(formats: Sequence[str]) -> list[str]:
@@ -74,18 +74,20 @@ def normalise_formats(formats: Sequence[str]) -> list[str]:
     return wanted
 
 
-def _write_all(out: Path, texts: dict[str, str]) -> dict[str, Path]:
-    """Write every temp file first, then move them all into place; clean up on failure."""
+def write_texts(out: Path, texts: dict[str, str]) -> dict[str, Path]:
+    """Write file name -> text into ``out`` (made if missing): every temp file first, then move
+    them all into place; clean up on failure. Returns file name -> path. OSError on failure."""
+    out.mkdir(parents=True, exist_ok=True)
     temps: dict[str, Path] = {}
     try:
-        for fmt, text in texts.items():
-            temps[fmt] = _write_temp(out, FILENAMES[fmt], text)
+        for name, text in texts.items():
+            temps[name] = _write_temp(out, name, text)
         written: dict[str, Path] = {}
-        for fmt, tmp in list(temps.items()):
-            target = out / FILENAMES[fmt]
+        for name, tmp in list(temps.items()):
+            target = out / name
             os.replace(tmp, target)
-            del temps[fmt]
-            written[fmt] = target
+            del temps[name]
+            written[name] = target
         _fsync_dir(out)
         return written
     finally:

@@ -6,31 +6,37 @@ All document, note and model text goes through :func:`~pipeline.report.markdown.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from pipeline.compare import (
-    Comparison,
-    EvidenceChange,
-    ExemplarCell,
-    ExemplarComparison,
-    ExemplarItem,
-    ExemplarSource,
-    ItemSide,
-    PageRef,
-    VersionComparison,
-    VersionItem,
-)
 from pipeline.records import DocumentRef, Evidence
 from pipeline.report import common as c
-from pipeline.report.compare_html import BANNERS, STATUS_TEXT, TITLES, status_summary
+from pipeline.report import labels as L
+from pipeline.report.labels import COMPARE_BANNERS as BANNERS
+from pipeline.report.labels import COMPARE_TITLES as TITLES
+from pipeline.report.labels import STATUS_TEXT
 from pipeline.report.markdown import md
+
+if TYPE_CHECKING:  # the records only: this module never imports the compare package at run time
+    from pipeline.compare.records import (
+        Comparison,
+        EvidenceChange,
+        ExemplarCell,
+        ExemplarComparison,
+        ExemplarItem,
+        ExemplarSource,
+        ItemSide,
+        PageRef,
+        VersionComparison,
+        VersionItem,
+    )
 
 
 def render_compare_markdown(comparison: Comparison) -> str:
-    if isinstance(comparison, ExemplarComparison):
+    if comparison.mode == "exemplars":
         parts = _exemplar_parts(comparison)
     else:
         parts = _version_parts(comparison)
-    parts.append(f"{c.CREDIT} <{c.CREDIT_URL}>")
+    parts.append(f"{L.CREDIT} <{L.CREDIT_URL}>")
     return "\n\n".join(p.strip("\n") for p in parts if p) + "\n"
 
 
@@ -53,8 +59,8 @@ def _doc(doc: DocumentRef) -> str:
 
 def _rating(side: ItemSide) -> str:
     if side.status == "failed":
-        return c.FAILED_TEXT
-    return f"{c.RATING_WORDS.get(side.rating, side.rating.upper())} — {md(side.rating_label)}"
+        return L.FAILED_TEXT
+    return f"{L.RATING_WORDS.get(side.rating, side.rating.upper())} — {md(side.rating_label)}"
 
 
 def _pages(evidence: Sequence[Evidence]) -> str:
@@ -68,9 +74,7 @@ def _side(label: str, side: ItemSide) -> list[str]:
     return out
 
 
-def _kinds(items: Sequence[ExemplarItem] | Sequence[VersionItem]) -> list[tuple[str, list]]:
-    groups = [(kind, [i for i in items if i.kind == kind]) for kind in c.KIND_HEADINGS]
-    return [(kind, rows) for kind, rows in groups if rows]
+_kinds = c.grouped_by_kind
 
 
 # ---------------------------------------------------------------- exemplar mode
@@ -89,23 +93,23 @@ def _exemplar_parts(comp: ExemplarComparison) -> list[str]:
                 f"- Date: {md(c.format_date(comp.created_at))}",
             ]
         ),
-        "## Exemplars",
+        f"## {L.SECTIONS['exemplars']}",
         _sources(comp.exemplars),
-        "## Summary",
+        f"## {L.SECTIONS['summary']}",
     ]
-    head = ["Item", "Your strategy", *(md(s.title) for s in comp.exemplars)]
+    head = ["Item", L.FIELDS["your_strategy"], *(md(s.title) for s in comp.exemplars)]
     for kind, items in _kinds(comp.items):
-        parts += [f"### {c.KIND_HEADINGS[kind]}", _table(head, (_summary_row(i) for i in items))]
-    parts.append("## Item by item")
+        parts += [f"### {L.KIND_HEADINGS[kind]}", _table(head, (_summary_row(i) for i in items))]
+    parts.append(f"## {L.SECTIONS['item_by_item']}")
     for kind, items in _kinds(comp.items):
-        parts.append(f"### {c.KIND_HEADINGS[kind]}")
+        parts.append(f"### {L.KIND_HEADINGS[kind]}")
         parts += [_exemplar_item(item, comp.exemplars) for item in items]
     return parts
 
 
 def _sources(sources: Sequence[ExemplarSource]) -> str:
     if not sources:
-        return "No exemplar sources were found in the corpus."
+        return L.NO_EXEMPLARS
     lines = []
     for s in sources:
         url = c.safe_url(s.url)
@@ -118,7 +122,7 @@ def _sources(sources: Sequence[ExemplarSource]) -> str:
 
 
 def _stance(cell: ExemplarCell) -> str:
-    return cell.notes[0].stance.capitalize() if cell.notes else "No note"
+    return cell.notes[0].stance.capitalize() if cell.notes else L.NO_NOTE
 
 
 def _summary_row(item: ExemplarItem) -> list[str]:
@@ -128,14 +132,16 @@ def _summary_row(item: ExemplarItem) -> list[str]:
 
 def _exemplar_item(item: ExemplarItem, sources: Sequence[ExemplarSource]) -> str:
     titles = {s.source_id: s.title for s in sources}
-    out = [f"#### {md(item.title)}", *_side("Your strategy", item.user)]
+    out = [f"#### {md(item.title)}", *_side(L.FIELDS["your_strategy"], item.user)]
     for cell in item.exemplars:
         out.append(
             f"**{md(titles.get(cell.source_id, cell.source_id))}** ({_stance(cell)}): "
             f"{md(cell.contrast)}"
         )
+        if cell.missing:
+            out.append(f"_{md(cell.missing.text)}_")
         for note in cell.notes:
-            basis = "; based on a secondary description" if note.secondary else ""
+            basis = f"; {L.SECONDARY}" if note.secondary else ""
             out.append(
                 f"> {md(note.text)}\n>\n> — {md(note.section or 'section not recorded')}{basis}"
             )
@@ -158,15 +164,15 @@ def _version_parts(comp: VersionComparison) -> list[str]:
                 f"- Date: {md(c.format_date(comp.created_at))}",
             ]
         ),
-        "## Summary",
-        f"{len(comp.items)} items: {status_summary(comp.counts)}.",
+        f"## {L.SECTIONS['summary']}",
+        f"{len(comp.items)} items: {c.status_summary(comp.counts)}.",
     ]
     head = ["Item", "Then", "Now", "Status", "Evidence"]
     for kind, items in _kinds(comp.items):
-        parts += [f"### {c.KIND_HEADINGS[kind]}", _table(head, (_version_row(i) for i in items))]
-    parts.append("## Item by item")
+        parts += [f"### {L.KIND_HEADINGS[kind]}", _table(head, (_version_row(i) for i in items))]
+    parts.append(f"## {L.SECTIONS['item_by_item']}")
     for kind, items in _kinds(comp.items):
-        parts.append(f"### {c.KIND_HEADINGS[kind]}")
+        parts.append(f"### {L.KIND_HEADINGS[kind]}")
         parts += [_version_item(item) for item in items]
     return parts
 
@@ -188,9 +194,8 @@ def _where(ref: PageRef | None, side: str) -> str:
 
 
 def _change(ch: EvidenceChange) -> str:
-    head = {"appeared": "Now cited", "disappeared": "No longer cited", "kept": "Cited in both"}
     where = f"{_where(ch.old_page, 'old')} · {_where(ch.new_page, 'new')}"
-    return f"> {md(ch.quote)}\n>\n> — {head[ch.change]} · {where}"
+    return f"> {md(ch.quote)}\n>\n> — {L.CHANGE_TEXT[ch.change]} · {where}"
 
 
 def _version_item(item: VersionItem) -> str:
@@ -201,5 +206,5 @@ def _version_item(item: VersionItem) -> str:
         *_side("Now", item.new),
     ]
     if item.evidence:
-        out += ["**Evidence changes**", *(_change(ch) for ch in item.evidence)]
+        out += [f"**{L.FIELDS['evidence_changes']}**", *(_change(ch) for ch in item.evidence)]
     return "\n\n".join(out)

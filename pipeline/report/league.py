@@ -1,55 +1,32 @@
 """Write a :class:`~pipeline.league.League` as league.json, league.csv and league.html.
 
-league.html is rendered by Jinja2 (autoescaped) from ``templates/league.html.j2``, which extends
-the shared ``base.html.j2``. Its one script (sorting and filtering) is allowed by the page's CSP
-by its hash; without it the table is complete and readable.
+league.html is rendered by Jinja2 (autoescaped, :mod:`pipeline.report.templating`) from
+``templates/league.html.j2``, which extends the shared ``base.html.j2``. Its one script
+(sorting and filtering) is allowed by the page's CSP by its hash; without it the table is
+complete and readable.
 """
 
 from __future__ import annotations
 
-import base64
 import csv
-import hashlib
 import io
 from functools import cache
 from pathlib import Path
 from typing import Any
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
 
 from pipeline.fsutil import atomic_write_text
 from pipeline.league import COUNTED, League, LeagueItem, LeagueRow
 from pipeline.records import rating_label
 from pipeline.report import ReportError
 from pipeline.report import common as c
+from pipeline.report.labels import CELL_TEXT, KIND_SINGULAR
+from pipeline.report.templating import TEMPLATES, csp, environment, render
 
-TEMPLATES = Path(__file__).parent / "templates"
+__all__ = ["csp", "environment", "render_csv", "render_league_html", "write_league"]
+
 FILENAMES = {"json": "league.json", "csv": "league.csv", "html": "league.html"}
 
-HEADING = "Digital strategy league table (draft)"
-BANNER = (
-    "Draft: each rating was made by a language model (or by rules) and must be checked in its "
-    "review before it is relied on. Colours are always given in words as well."
-)
-FAILED_LEAD = "These documents could not be reviewed; every other document was."
-# The letter shown in a cell and the word it stands for, by rating.
-CELL_TEXT: dict[str, tuple[str, str]] = {
-    "green": ("G", "Green"),
-    "amber": ("A", "Amber"),
-    "red": ("R", "Red"),
-    "insufficient_evidence": ("?", "Grey, insufficient evidence"),
-    "failed": ("X", "Failed, not assessed"),
-    "not_reviewed": ("–", "Not reviewed"),
-}
 RANK = {"green": 3, "amber": 2, "red": 1, "insufficient_evidence": 0, "failed": -1}
-COUNT_COLUMNS = (
-    ("Green", "Items rated green"),
-    ("Amber", "Items rated amber"),
-    ("Red", "Items rated red"),
-    ("Grey", "Items with insufficient evidence"),
-    ("Failed", "Items that could not be assessed"),
-)
 CSV_FIXED = ("slug", "title", "file", "status", "review", *COUNTED, "error")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -97,59 +74,25 @@ def _cell(value: str) -> str:
 
 
 @cache
-def environment() -> Environment:
-    """The Jinja2 environment for every template here: autoescaped, strict about names."""
-    return Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-
-
-@cache
 def league_script() -> str:
     return (TEMPLATES / "league.js").read_text(encoding="utf-8")
 
 
-def csp(script: str | None = None) -> str:
-    """The reports' policy: nothing from anywhere; one inline script only if its hash is given."""
-    scripts = ""
-    if script is not None:
-        digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
-        scripts = f" script-src 'sha256-{digest}';"
-    return (
-        f"default-src 'none'; style-src 'unsafe-inline';{scripts} img-src data:; "
-        "base-uri 'none'; form-action 'none'"
-    )
-
-
 def render_league_html(league: League) -> str:
-    script = league_script()
-    context = {
-        "csp": Markup(csp(script)),  # our own policy text, quotes and all
-        "script": Markup(script),  # our own file, never document text
-        "tool_version": league.tool_version,
-        "page_title": f"{HEADING}: {_count_text(league)}",
-        "heading": HEADING,
-        "subtitle": _count_text(league),
-        "banner": BANNER,
-        "meta": _meta(league),
-        "claims": league.claims,
-        "key": [CELL_TEXT[k] for k in ("green", "amber", "red", "insufficient_evidence", "failed")],
-        "items": [_item_view(item) for item in league.items],
-        "rating_options": [(k, CELL_TEXT[k][1]) for k in RANK],
-        "count_columns": COUNT_COLUMNS,
-        "caption": _caption(league),
-        "rows": [_row_view(row, league.items) for row in league.rows],
-        "failed": league.failed,
-        "failed_lead": FAILED_LEAD,
-        "credit": c.CREDIT,
-        "credit_url": c.CREDIT_URL,
-    }
-    return environment().get_template("league.html.j2").render(context)
+    return render(
+        "league.html.j2",
+        script=league_script(),
+        tool_version=league.tool_version,
+        subtitle=_count_text(league),
+        meta=_meta(league),
+        claims=league.claims,
+        key=[CELL_TEXT[k] for k in ("green", "amber", "red", "insufficient_evidence", "failed")],
+        items=[_item_view(item) for item in league.items],
+        rating_options=[(k, CELL_TEXT[k][1]) for k in RANK],
+        caption=_caption(league),
+        rows=[_row_view(row, league.items) for row in league.rows],
+        failed=league.failed,
+    )
 
 
 def _count_text(league: League) -> str:
@@ -179,7 +122,7 @@ def _item_view(item: LeagueItem) -> dict[str, Any]:
         "id": item.id,
         "code": item.code,
         "title": item.title,
-        "kind_text": c.KIND_SINGULAR.get(item.kind, item.kind),
+        "kind_text": KIND_SINGULAR.get(item.kind, item.kind),
         "green": rating_label(item.kind, "green"),
         "red": rating_label(item.kind, "red"),
     }

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 
 from pipeline.records import Evidence, ExemplarRef, Indicator, ItemResult, Review
 from pipeline.report import common as c
+from pipeline.report import labels as L
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 _LEADING_MARK = re.compile(r"^[#+\-=]")
@@ -64,7 +65,7 @@ def _header(review: Review) -> str:
         ("Date", md(c.format_date(review.created_at))),
     ]
     return "\n\n".join(
-        [f"# {c.REPORT_TITLE}", f"> **{c.BANNER}**", _table(("Detail", "Value"), rows)]
+        [f"# {L.REPORT_TITLE}", f"> **{L.BANNER}**", _table(("Detail", "Value"), rows)]
     )
 
 
@@ -76,13 +77,13 @@ def _injection_warning(review: Review) -> str:
     quotes = [
         f"{_quote_block(f.text)}\n>\n> — {md(c.flagged_cite(f))}" for f in review.flagged_text
     ]
-    return "\n\n".join([f"## {c.INJECTION_HEADING}", f"**{md(lead)}**", *quotes])
+    return "\n\n".join([f"## {L.INJECTION_HEADING}", f"**{md(lead)}**", *quotes])
 
 
 def _summary(review: Review) -> str:
-    out = ["## Summary", md(c.rating_counts(review))]
+    out = [f"## {L.SECTIONS['summary']}", md(c.rating_counts(review))]
     for kind, items in c.grouped_items(review):
-        out.append(f"### {c.KIND_HEADINGS[kind]}")
+        out.append(f"### {L.KIND_HEADINGS[kind]}")
         out.append(_table(("Item", "Rating", "Confidence", "Verified quotes"), map(_row, items)))
     return "\n\n".join(out)
 
@@ -97,9 +98,9 @@ def _row(item: ItemResult) -> tuple[str, str, str, str]:
 
 
 def _findings(review: Review) -> str:
-    out = ["## Findings"]
+    out = [f"## {L.SECTIONS['findings']}"]
     for kind, items in c.grouped_items(review):
-        out.append(f"### {c.KIND_HEADINGS[kind]}")
+        out.append(f"### {L.KIND_HEADINGS[kind]}")
         out += [_item(item) for item in items]
     return "\n\n".join(out)
 
@@ -119,9 +120,9 @@ def _item_body(item: ItemResult) -> list[str]:
         return [f"**{md(c.failed_text(item))}**", *evidence]
     if item.confidence == "low":
         return _low_body(item)
-    body = [f"**Finding:** {md(item.summary)}"]
+    body = [f"**{L.FIELDS['finding']}:** {md(item.summary)}"]
     notes = [c.disagreement_text(item), c.searched_text(item)]
-    body += [f"**Note:** {md(note)}" for note in notes if note]
+    body += [f"**{L.FIELDS['note']}:** {md(note)}" for note in notes if note]
     body += _evidence(item.evidence)
     return body + _exemplars(item.exemplars) + _recommendations(item.recommendations)
 
@@ -130,7 +131,7 @@ def _low_body(item: ItemResult) -> list[str]:
     body = [f"**Notice:** {md(c.low_confidence_notice(item))}", *_evidence(item.evidence)]
     summary = c.checks_summary(item)
     if summary:
-        body.append(f"**From the checks:** {md(summary)}")
+        body.append(f"**{L.FIELDS['from_checks']}:** {md(summary)}")
     body += _exemplars(item.exemplars) + _recommendations(item.recommendations)
     if item.model_summary:
         rating = md(item.model_rating or "none")
@@ -143,8 +144,8 @@ def _low_body(item: ItemResult) -> list[str]:
 
 def _evidence(evidence: list[Evidence]) -> list[str]:
     if not evidence:
-        return ["**Evidence:** none found."]
-    return ["**Evidence**", *(_evidence_one(ev) for ev in evidence)]
+        return [f"**{L.FIELDS['evidence']}:** {L.NO_EVIDENCE}"]
+    return [f"**{L.FIELDS['evidence']}**", *(_evidence_one(ev) for ev in evidence)]
 
 
 def _evidence_one(ev: Evidence) -> str:
@@ -155,7 +156,7 @@ def _evidence_one(ev: Evidence) -> str:
 def _exemplars(exemplars: list[ExemplarRef]) -> list[str]:
     if not exemplars:
         return []
-    return ["**How others have done it**", "\n".join(_exemplar(ex) for ex in exemplars)]
+    return [f"**{L.EXEMPLARS_HEADING}**", "\n".join(_exemplar(ex) for ex in exemplars)]
 
 
 def _exemplar(ex: ExemplarRef) -> str:
@@ -165,14 +166,15 @@ def _exemplar(ex: ExemplarRef) -> str:
     if ex.page:
         line += f" ({md(ex.page)})"
     if ex.secondary:
-        line += " (based on a secondary description)"
+        line += f" ({L.SECONDARY})"
     return f"{line}\n\n  {_quote_block(ex.passage)}\n"
 
 
 def _recommendations(recs: list[str]) -> list[str]:
     if not recs:
         return []
-    return ["**Recommendations**", "\n".join(f"{n}. {md(r)}" for n, r in enumerate(recs, 1))]
+    numbered = "\n".join(f"{n}. {md(r)}" for n, r in enumerate(recs, 1))
+    return [f"**{L.FIELDS['recommendations']}**", numbered]
 
 
 # ---------------------------------------------------------------- indicators and method
@@ -180,12 +182,13 @@ def _recommendations(recs: list[str]) -> list[str]:
 
 def _indicators(indicators: list[Indicator]) -> str:
     if not indicators:
-        return "## Indicators\n\nNo indicators were computed."
+        return f"## {L.SECTIONS['indicators']}\n\n{L.NO_INDICATORS}"
     rows = [
         (md(i.title), md(c.format_value(i.value)), md(i.summary), _indicator_evidence(i))
         for i in indicators
     ]
-    return "## Indicators\n\n" + _table(("Indicator", "Value", "Summary", "Evidence"), rows)
+    head = ("Indicator", "Value", "Summary", "Evidence")
+    return f"## {L.SECTIONS['indicators']}\n\n" + _table(head, rows)
 
 
 def _indicator_evidence(ind: Indicator) -> str:
@@ -194,17 +197,18 @@ def _indicator_evidence(ind: Indicator) -> str:
 
 
 def _method(review: Review) -> str:
-    out = ["## Method", _settings(review)]
+    out = [f"## {L.SECTIONS['method']}", _settings(review)]
     if review.prompts:
         rows = [(md(name), md(sha)) for name, sha in sorted(review.prompts.items())]
-        out += ["### Prompts", _table(("Prompt file", "SHA-256"), rows)]
+        out += [f"### {L.SECTIONS['prompts']}", _table(("Prompt file", "SHA-256"), rows)]
     if review.retrieval:
         rows = [(md(k), md(c.format_value(v))) for k, v in review.retrieval.items()]
-        out += ["### Retrieval settings", _table(("Setting", "Value"), rows)]
-    out += ["### Timings", _timings(review)]
-    out += ["### Statistics", _table(("Measure", "Count"), c.aggregate_stats(review))]
-    out += ["### Per item", _per_item(review)]
-    out.append(f"{c.CREDIT} <{c.CREDIT_URL}>")
+        out += [f"### {L.SECTIONS['retrieval']}", _table(("Setting", "Value"), rows)]
+    out += [f"### {L.SECTIONS['timings']}", _timings(review)]
+    stats = _table(("Measure", "Count"), c.aggregate_stats(review))
+    out += [f"### {L.SECTIONS['statistics']}", stats]
+    out += [f"### {L.SECTIONS['per_item']}", _per_item(review)]
+    out.append(f"{L.CREDIT} <{L.CREDIT_URL}>")
     return "\n\n".join(out)
 
 

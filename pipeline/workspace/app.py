@@ -14,12 +14,11 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Sequence
-from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -38,6 +37,7 @@ from ..decisions import (
 )
 from ..errors import StrategyReviewError
 from ..records import ItemResult
+from ..report import templating
 from ..report.common import anchor, format_date
 from ..review_index import known_reviews
 from .summary import list_reviews
@@ -75,21 +75,8 @@ class Workspace:
         return Path(entry.path) if entry else None
 
 
-@cache
 def environment() -> Environment:
-    loader = ChoiceLoader(
-        [
-            FileSystemLoader(HERE / "templates"),
-            FileSystemLoader(HERE.parent / "report" / "templates"),  # base.html.j2, base.css
-        ]
-    )
-    env = Environment(
-        loader=loader,
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = templating.environment(HERE / "templates")
     env.filters["date"] = format_date
     return env
 
