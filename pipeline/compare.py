@@ -48,12 +48,13 @@ from .records import (
     ModelRef,
     Rating,
     Review,
+    RubricRef,
     rating_label,
 )
 from .report import ReportError, _fsync_dir, _write_temp, common
 from .retrieval import RetrievalSettings, retrieve_exemplars
 from .review import Progress, ReviewOptions, review_document
-from .rubric import RubricItem, load_rubric
+from .rubric import RubricItem, active
 from .store import EXEMPLARS, Store, document_collection
 
 AUTO_LIMIT = 3
@@ -130,6 +131,7 @@ class ExemplarComparison(BaseModel):
     document: DocumentRef
     model: ModelRef
     rubric_version: str
+    rubric: RubricRef | None = None
     corpus_version: str
     sector: str  # guessed from the document's text
     sector_basis: str
@@ -168,6 +170,7 @@ class VersionComparison(BaseModel):
     new: DocumentRef
     model: ModelRef
     rubric_version: str
+    rubric: RubricRef | None = None
     corpus_version: str
     counts: dict[str, int]
     items: list[VersionItem]
@@ -546,7 +549,7 @@ def compare_with_exemplars(
     )
     ids = [s.source_id for s in sources]
     notes, searchable = notes_by_item(store, ids), _with_passages(store, ids)
-    rubric = load_rubric()
+    rubric = active(options.rubric)
     items = [
         exemplar_item(r, rubric.item(r.id), sources, notes, searchable, store, options.settings)
         for r in review.items
@@ -557,6 +560,7 @@ def compare_with_exemplars(
         document=review.document,
         model=review.model,
         rubric_version=review.rubric_version,
+        rubric=review.rubric,
         corpus_version=review.corpus_version,
         sector=sector,
         sector_basis=basis,
@@ -698,6 +702,7 @@ def compare_versions(
         new=after.document,
         model=after.model,
         rubric_version=after.rubric_version,
+        rubric=after.rubric,
         corpus_version=after.corpus_version,
         counts={s: counts[s] for s in STATUSES},
         items=items,
