@@ -40,7 +40,7 @@ from pydantic import (
 )
 
 from .errors import InputError, StrategyReviewError
-from .records import RATING_LABELS, ItemKind, RubricRef
+from .records import RATING_LABELS, ItemKind, Review, RubricRef
 from .resources import prompts_dir, rubrics_dir
 
 MAX_RUBRIC_BYTES = 1_000_000
@@ -80,14 +80,6 @@ class Signal(BaseModel):
     higher_is_better: bool = True
     green: float
     red: float
-
-    @field_validator("indicator")
-    @classmethod
-    def _known_indicator(cls, value: str) -> str:
-        known = indicator_ids()
-        if value not in known:
-            raise ValueError(f"unknown indicator {value!r}; known: {', '.join(sorted(known))}")
-        return value
 
 
 class RubricItem(BaseModel):
@@ -153,14 +145,22 @@ class Rubric(BaseModel):
         return {k: dict(v) for k, v in RATING_LABELS.items()}
 
     @model_validator(mode="after")
-    def _unique_ids(self) -> Rubric:
+    def _unique_ids_known_indicators(self) -> Rubric:
         seen: dict[str, int] = {}
+        known = indicator_ids()
         for index, item in enumerate(self.items):
             if item.id in seen:
                 raise _FieldProblem(
                     f"items[{index}].id", f"duplicate id {item.id!r} (also items[{seen[item.id]}])"
                 )
             seen[item.id] = index
+            for number, signal in enumerate(item.signals):
+                if signal.indicator not in known:
+                    raise _FieldProblem(
+                        f"items[{index}].signals[{number}].indicator",
+                        f"unknown indicator {signal.indicator!r}; "
+                        f"known: {', '.join(sorted(known))}",
+                    )
         return self
 
     def item(self, item_id: str) -> RubricItem:
@@ -204,6 +204,19 @@ def indicator_ids() -> frozenset[str]:
     from .indicators import INDICATORS  # late: the indicators are heavy and need no rubric
 
     return frozenset(fn.__name__ for fn in INDICATORS)
+
+
+def rubric_line(review: Review) -> str:
+    """The rubric a review used, for the reports' method section: name, version and hash."""
+    ref = review.rubric
+    if ref is None:
+        return f"version {review.rubric_version} (name and hash not recorded)"
+    return f"{ref.name} {ref.version} (sha256 {ref.sha256})"
+
+
+def is_builtin(review: Review) -> bool:
+    """Whether a review used the built-in rubric (the reports then credit its source)."""
+    return review.rubric is None or review.rubric.name == load_rubric().name
 
 
 # ---------------------------------------------------------------- loading

@@ -15,6 +15,7 @@ from string import Template
 
 from pipeline.records import Evidence, ExemplarRef, Indicator, ItemResult, Review
 from pipeline.report import common as c
+from pipeline.rubric import is_builtin, rubric_line
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -257,8 +258,8 @@ def _method(review: Review) -> str:
     stats = [(e(k), f'<span class="num">{e(v)}</span>') for k, v in c.aggregate_stats(review)]
     out += ["<h3>Statistics</h3>", _table(("Measure", "Count"), stats)]
     out += ["<h3>Per item</h3>", _per_item(review)]
-    credit = _link(c.CREDIT_URL, c.CREDIT)
-    out.append(f'<p class="credit">{credit}</p>')
+    if is_builtin(review):  # the credit is the built-in rubric's, not a custom one's
+        out.append(f'<p class="credit">{_link(c.CREDIT_URL, c.CREDIT)}</p>')
     return "\n".join(out)
 
 
@@ -268,6 +269,7 @@ def _settings(review: Review) -> str:
             ("Model", e(review.model.id)),
             ("Backend", e(review.model.backend)),
             ("Rubric version", e(review.rubric_version)),
+            ("Rubric", e(rubric_line(review))),
             ("Corpus version", e(review.corpus_version)),
             ("Tool version", e(review.tool_version)),
             ("Schema version", e(review.schema_version)),

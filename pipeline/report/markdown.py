@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 
 from pipeline.records import Evidence, ExemplarRef, Indicator, ItemResult, Review
 from pipeline.report import common as c
+from pipeline.rubric import is_builtin, rubric_line
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 _LEADING_MARK = re.compile(r"^[#+\-=]")
@@ -204,7 +205,8 @@ def _method(review: Review) -> str:
     out += ["### Timings", _timings(review)]
     out += ["### Statistics", _table(("Measure", "Count"), c.aggregate_stats(review))]
     out += ["### Per item", _per_item(review)]
-    out.append(f"{c.CREDIT} <{c.CREDIT_URL}>")
+    if is_builtin(review):  # the credit is the built-in rubric's, not a custom one's
+        out.append(f"{c.CREDIT} <{c.CREDIT_URL}>")
     return "\n\n".join(out)
 
 
@@ -213,6 +215,7 @@ def _settings(review: Review) -> str:
         ("Model", md(review.model.id)),
         ("Backend", md(review.model.backend)),
         ("Rubric version", md(review.rubric_version)),
+        ("Rubric", md(rubric_line(review))),
         ("Corpus version", md(review.corpus_version)),
         ("Tool version", md(review.tool_version)),
         ("Schema version", md(review.schema_version)),
