@@ -219,6 +219,23 @@ def is_builtin(review: Review) -> bool:
     return review.rubric is None or review.rubric.name == load_rubric().name
 
 
+def describe(rubric: Rubric) -> dict[str, Any]:
+    """What ``strategy-review rubric`` shows: identity, and each item with its check."""
+    return {
+        **rubric.ref.model_dump(),
+        "items": [
+            {
+                "id": i.id,
+                "kind": i.kind,
+                "title": i.title,
+                "checks": [f"{s.indicator}.{s.field}" for s in i.signals],
+            }
+            for i in rubric.items
+        ],
+        "shipped": sorted(shipped_rubrics()),
+    }
+
+
 # ---------------------------------------------------------------- loading
 
 

@@ -473,3 +473,16 @@ def test_the_installed_script_finds_the_shipped_rubric(home: Path, tmp_path: Pat
     assert result.returncode == 0, result.stderr
     data = json.loads((out / "review.json").read_text(encoding="utf-8"))
     assert data["rubric"]["name"] == EXAMPLE and data["items"][0]["id"] == "funded"
+
+
+def test_the_rubric_command_checks_a_file_and_shows_what_the_rules_rate(tmp_path: Path) -> None:
+    shown = runner.invoke(app, ["rubric", EXAMPLE, "--json"])
+    assert shown.exit_code == 0, shown.output
+    data = json.loads(shown.stdout)
+    assert data["name"] == EXAMPLE and data["sha256"] == example().sha256
+    unchecked = {i["id"] for i in data["items"] if not i["checks"]}
+    assert unchecked == UNCHECKED and EXAMPLE in data["shipped"]
+    built_in = runner.invoke(app, ["rubric"])
+    assert built_in.exit_code == 0 and "22 items" in built_in.stdout
+    path, expected = _bad_files(tmp_path)["bad kind"]
+    assert expected in one_error_line(runner.invoke(app, ["rubric", str(path)]))

@@ -13,6 +13,7 @@ from .evals import app as evals_app
 from .ingest import ingest_command
 from .models import models_command
 from .review import review_command
+from .rubric import rubric_command
 
 app = typer.Typer(
     name="strategy-review",
@@ -34,6 +35,7 @@ app.command("review")(review_command)
 app.command("compare")(compare_command)
 app.command("batch")(batch_command)
 app.command("models")(models_command)
+app.command("rubric")(rubric_command)
 app.add_typer(corpus_app, name="corpus")
 app.add_typer(evals_app, name="evals")
 app.add_typer(cache_app, name="cache")
