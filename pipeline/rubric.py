@@ -214,9 +214,10 @@ def rubric_line(review: Review) -> str:
     return f"{ref.name} {ref.version} (sha256 {ref.sha256})"
 
 
-def is_builtin(review: Review) -> bool:
-    """Whether a review used the built-in rubric (the reports then credit its source)."""
-    return review.rubric is None or review.rubric.name == load_rubric().name
+def is_builtin(ref: RubricRef | None) -> bool:
+    """Whether a review (or comparison, or league) used the built-in rubric: the reports credit
+    the built-in rubric's source only then. None: recorded before custom rubrics existed."""
+    return ref is None or ref.name == load_rubric().name
 
 
 def describe(rubric: Rubric) -> dict[str, Any]:

@@ -258,7 +258,7 @@ def _method(review: Review) -> str:
     stats = [(e(k), f'<span class="num">{e(v)}</span>') for k, v in c.aggregate_stats(review)]
     out += ["<h3>Statistics</h3>", _table(("Measure", "Count"), stats)]
     out += ["<h3>Per item</h3>", _per_item(review)]
-    if is_builtin(review):  # the credit is the built-in rubric's, not a custom one's
+    if is_builtin(review.rubric):  # the credit is the built-in rubric's, not a custom one's
         out.append(f'<p class="credit">{_link(c.CREDIT_URL, c.CREDIT)}</p>')
     return "\n".join(out)
 

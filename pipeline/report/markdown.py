@@ -205,7 +205,7 @@ def _method(review: Review) -> str:
     out += ["### Timings", _timings(review)]
     out += ["### Statistics", _table(("Measure", "Count"), c.aggregate_stats(review))]
     out += ["### Per item", _per_item(review)]
-    if is_builtin(review):  # the credit is the built-in rubric's, not a custom one's
+    if is_builtin(review.rubric):  # the credit is the built-in rubric's, not a custom one's
         out.append(f"{c.CREDIT} <{c.CREDIT_URL}>")
     return "\n\n".join(out)
 
