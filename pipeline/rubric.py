@@ -81,6 +81,14 @@ class Signal(BaseModel):
     green: float
     red: float
 
+    @model_validator(mode="after")
+    def _thresholds_in_order(self) -> Signal:
+        if self.higher_is_better and self.green < self.red:
+            raise ValueError("green must be at least red when higher_is_better is true")
+        if not self.higher_is_better and self.green > self.red:
+            raise ValueError("green must be at most red when higher_is_better is false")
+        return self
+
 
 class RubricItem(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -273,7 +281,9 @@ def resolve_rubric(value: str | Path | None) -> Rubric | None:
         shipped = shipped_rubrics()
         if str(value) in shipped:
             return load_rubric_file(shipped[str(value)])
-        names = ", ".join(shipped) or "none"
+        if str(value) == load_rubric().name:
+            return None
+        names = ", ".join([load_rubric().name, *shipped])
         raise RubricError(f"rubric file not found: {value} (shipped rubrics: {names})")
     return load_rubric_file(path)
 

@@ -299,6 +299,8 @@ def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     typo = {**good, "items": [{**good["items"][0], "keyword": ["x"]}, *good["items"][1:]]}
     unknown_signal = [dict(i) for i in good["items"]]
     unknown_signal[0]["signals"] = [{"indicator": "vibes", "field": "x", "green": 1, "red": 0}]
+    backwards = [dict(i) for i in good["items"]]
+    backwards[1]["signals"] = [{"indicator": "delivered", "field": "count", "green": 1, "red": 3}]
     (tmp_path / "syntax.yaml").write_text("name: x\nversion: 1\nitems: [\n  - id: a\n")
     (tmp_path / "empty.yaml").write_text("  \n")
     (tmp_path / "broken.json").write_text('{"name": "x", "version": "1" "items": []}')
@@ -329,6 +331,10 @@ def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
             write_yaml(tmp_path / "signal.yaml", {**good, "items": unknown_signal}),
             "signal.yaml: items[0].signals[0].indicator: unknown indicator 'vibes'",
         ),
+        "thresholds backwards": (
+            write_yaml(tmp_path / "backwards.yaml", {**good, "items": backwards}),
+            "backwards.yaml: items[1].signals[0]: green must be at least red",
+        ),
         "bad YAML syntax": (tmp_path / "syntax.yaml", "syntax.yaml: not valid YAML (line "),
         "empty file": (tmp_path / "empty.yaml", "empty.yaml: the file is empty"),
         "bad JSON syntax": (tmp_path / "broken.json", "broken.json: not valid JSON (line 1"),
@@ -346,6 +352,7 @@ BAD = [
     "empty title",
     "unknown field",
     "unknown indicator",
+    "thresholds backwards",
     "bad YAML syntax",
     "empty file",
     "bad JSON syntax",
@@ -425,6 +432,7 @@ def test_an_unknown_name_lists_the_shipped_rubrics() -> None:
     with pytest.raises(RubricError, match=rf"not found: no-such-rubric .*{EXAMPLE}"):
         resolve_rubric("no-such-rubric")
     assert resolve_rubric(None) is None
+    assert resolve_rubric(load_rubric().name) is None  # the built-in one, by its name
 
 
 # ---------------------------------------------------------------- the cache

@@ -40,7 +40,8 @@ RubricOpt = Annotated[
         "--rubric",
         metavar="FILE",
         help="Review against this rubric (JSON or YAML), or a shipped one by name "
-        "(council-annual-plan). Default: the built-in 22-item rubric.",
+        "(council-annual-plan). Default: the built-in 22-item rubric. "
+        "`strategy-review rubric FILE` checks a file.",
     ),
 ]
 
