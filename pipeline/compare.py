@@ -33,8 +33,9 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from . import __version__
-from .corpus import Manifest, Source, load_manifest
+from .corpus import Manifest, Source, absences, load_manifest
 from .errors import InputError
+from .exemplar_choice import Candidate, MissingNote, choose, missing_note
 from .ingest import ingest, load_saved
 from .models.base import ModelAPI
 from .normalise import normalise_for_match
@@ -113,6 +114,7 @@ class ExemplarCell(BaseModel):
     notes: list[ExemplarNote] = Field(default_factory=list)
     passages: list[ExemplarRef] = Field(default_factory=list)
     contrast: str  # what the exemplar does that the user's strategy does not, citing both
+    missing: MissingNote | None = None  # why there is no note (set only when notes is empty)
 
 
 class ExemplarItem(BaseModel):
@@ -316,16 +318,6 @@ def _with_passages(store: Store, source_ids: Sequence[str]) -> set[str]:
 # ---------------------------------------------------------------- choosing exemplars
 
 
-def _ordinal(n: int) -> str:
-    return {1: "closest", 2: "2nd closest", 3: "3rd closest"}.get(n, f"{n}th closest")
-
-
-def _similarity_text(similarity: float | None, rank: int) -> str:
-    if similarity is None:
-        return "similarity not available"
-    return f"{_ordinal(rank)} by similarity {similarity:.2f}"
-
-
 def _exemplar_source(
     source: Source,
     chosen_by: Literal["user", "auto"],
@@ -358,48 +350,39 @@ def _coverage(store: Store, source_ids: Sequence[str]) -> Counter[str]:
     return Counter(sid for sid, _ in notes_by_item(store, source_ids))
 
 
-MIN_NOTES = 4  # a source with fewer item notes than this says little in most rows
-
-
-def _pick(ranked: list[Source], sector: str, coverage: Counter[str], limit: int) -> list[Source]:
-    """The best same-sector source first (however thin), then well-covered sources."""
-    picked = [s for s in ranked if s.sector == sector][:1]
-    for want_rich in (True, False):
-        for source in ranked:
-            rich = coverage[source.id] >= MIN_NOTES
-            if len(picked) < limit and source not in picked and (rich or not want_rich):
-                picked.append(source)
-    return picked
-
-
-def _reason(source: Source, sector: str, similarity: str, notes: int, thin_same: bool) -> str:
-    if source.sector == sector:
-        return f"same sector ({sector}); {similarity}"
-    why = f"the corpus's {sector} sources have few notes" if thin_same else f"no {sector} source"
-    return f"other sector ({source.sector}), notes on {notes} items where {why}; {similarity}"
-
-
 def choose_exemplars(
-    document: Document, manifest: Manifest, store: Store, sector: str, limit: int = AUTO_LIMIT
+    document: Document,
+    manifest: Manifest,
+    store: Store,
+    sector: str,
+    limit: int = AUTO_LIMIT,
+    ratings: dict[str, str] | None = None,
 ) -> list[ExemplarSource]:
-    """Up to ``limit`` sources: the closest same-sector source, then sources with enough notes
-    to say something on most items, by sector and embedding similarity; each with its reason."""
+    """Up to ``limit`` sources, ranked by pipeline/exemplar_choice.py: the sources with notes on
+    the items ``ratings`` shows weakest, the closest same-sector source first if it has one."""
     sims = _similarities(store, document)
-    candidates = [s for s in manifest.sources if not sims or s.id in sims]  # indexed sources
-    ranked = sorted(candidates, key=lambda s: (s.sector != sector, -sims.get(s.id, 0.0), s.id))
-    coverage = _coverage(store, [s.id for s in candidates])
-    picked = _pick(ranked, sector, coverage, limit)
-    thin_same = any(s.sector == sector for s in candidates)
-    out, ranks = [], Counter[str]()
-    for source in picked:
-        group = "same" if source.sector == sector else "other"
-        ranks[group] += 1
-        similarity = _similarity_text(sims.get(source.id), ranks[group])
-        reason = _reason(source, sector, similarity, coverage[source.id], thin_same)
-        out.append(
-            _exemplar_source(source, "auto", reason, sims.get(source.id), coverage[source.id])
+    indexed = [s for s in manifest.sources if not sims or s.id in sims]
+    noted = notes_by_item(store, [s.id for s in indexed])
+    candidates = [
+        Candidate(
+            source_id=s.id,
+            sector=s.sector,
+            similarity=sims.get(s.id),
+            noted=frozenset(item for sid, item in noted if sid == s.id),
         )
-    return out
+        for s in indexed
+    ]
+    by_id = {s.id: s for s in indexed}
+    return [
+        _exemplar_source(
+            by_id[c.source_id],
+            "auto",
+            c.reason,
+            sims.get(c.source_id),
+            sum(1 for sid, _ in noted if sid == c.source_id),
+        )
+        for c in choose(candidates, ratings or {}, sector, limit)
+    ]
 
 
 def named_exemplars(source_ids: Sequence[str], manifest: Manifest) -> list[Source]:
@@ -545,7 +528,9 @@ def compare_with_exemplars(
     sources = (
         _user_exemplars(named, document, store, sector)
         if named
-        else choose_exemplars(document, manifest, store, sector)
+        else choose_exemplars(
+            document, manifest, store, sector, ratings={r.id: r.rating for r in review.items}
+        )
     )
     ids = [s.source_id for s in sources]
     notes, searchable = notes_by_item(store, ids), _with_passages(store, ids)
@@ -554,6 +539,11 @@ def compare_with_exemplars(
         exemplar_item(r, rubric.item(r.id), sources, notes, searchable, store, options.settings)
         for r in review.items
     ]
+    # issue 11 §5: a chosen exemplar with no note on an item says why (exemplar_choice.py)
+    gaps, origin = absences(manifest), {s.id: s.origin for s in manifest.sources}
+    for item in items:
+        for cell in (c for c in item.exemplars if not c.notes):
+            cell.missing = missing_note(cell.source_id, item.id, gaps, origin[cell.source_id])
     return ExemplarComparison(
         tool_version=__version__,
         created_at=_now(),

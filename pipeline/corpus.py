@@ -29,12 +29,16 @@ from .resources import corpus_dir
 from .store import EXEMPLARS, Hit, Store, set_aside_damaged
 
 NOTE_FIELDS = ("section", "stance", "basis")
+STANCES = ("exemplary", "cautionary", "absent")  # absent: read, and the item is not in the source
+MIN_PRIMARY = 3  # primary notes (from the source's own text) per item, from as many organisations
+COPY_RUN = 8  # a note may share no run of this many consecutive words with its source
 
 
 class Source(BaseModel):
     id: str
     title: str
     organisation: str
+    org_id: str = ""  # one key per publishing body, so two sources of one body count once
     sector: str = "central"
     country: str = ""
     year: int | None = None
@@ -44,6 +48,10 @@ class Source(BaseModel):
     text_basis: str = "secondary"
     origin: str = "manifest"  # manifest | user
 
+    @property
+    def org_key(self) -> str:
+        return self.org_id or self.organisation
+
 
 class Note(BaseModel):
     source_id: str
@@ -52,6 +60,11 @@ class Note(BaseModel):
     stance: str
     secondary: bool
     text: str
+
+    @property
+    def absent(self) -> bool:
+        """Read and not covered: the text says why; it is no example of the item."""
+        return self.stance == "absent"
 
 
 class Manifest(BaseModel):
@@ -118,6 +131,63 @@ def load_notes(manifest: Manifest, notes_dir: Path | None = None) -> list[Note]:
     return notes
 
 
+def absences(manifest: Manifest, notes_dir: Path | None = None) -> dict[tuple[str, str], str]:
+    """Why a source has no note on an item, where the notes record it: (source, item) -> text."""
+    return {(n.source_id, n.item_id): n.text for n in load_notes(manifest, notes_dir) if n.absent}
+
+
+def word_runs(text: str, length: int = COPY_RUN) -> set[tuple[str, ...]]:
+    """Every run of ``length`` consecutive words, lower-cased, punctuation dropped."""
+    words = re.findall(r"\w+", text.lower().replace("’", "'").replace("'", ""))
+    return {tuple(words[i : i + length]) for i in range(len(words) - length + 1)}
+
+
+def note_problems(
+    manifest: Manifest,
+    notes: list[Note],
+    item_ids: list[str],
+    minimum: int = MIN_PRIMARY,
+) -> list[str]:
+    """What keeps the notes from the corpus standard, one line each (empty: none).
+
+    Every note names a known item, has a section and a known stance; a primary note comes from a
+    full-text source; every item has ``minimum`` primary notes from ``minimum`` organisations.
+    """
+    by_id = {s.id: s for s in manifest.sources}
+    problems = []
+    for note in notes:
+        where = f"{note.source_id} / {note.item_id}"
+        if note.item_id not in item_ids:
+            problems.append(f"{where}: not a rubric item id")
+        if not note.section:
+            problems.append(f"{where}: no section")
+        if note.stance not in STANCES:
+            problems.append(f"{where}: stance {note.stance!r} is not one of {', '.join(STANCES)}")
+        if not note.text:
+            problems.append(f"{where}: no text")
+        if not note.secondary and by_id[note.source_id].text_basis != "full_text":
+            problems.append(
+                f"{where}: basis full_text but the source is {by_id[note.source_id].text_basis}"
+            )
+    for item_id in item_ids:
+        orgs = primary_organisations(manifest, notes, item_id)
+        if len(orgs) < minimum:
+            problems.append(
+                f"{item_id}: primary notes from {len(orgs)} organisation(s), need {minimum}"
+            )
+    return problems
+
+
+def primary_organisations(manifest: Manifest, notes: list[Note], item_id: str) -> set[str]:
+    """The organisations with a primary note on the item: full text, exemplary or cautionary."""
+    by_id = {s.id: s for s in manifest.sources}
+    return {
+        by_id[n.source_id].org_key
+        for n in notes
+        if n.item_id == item_id and not n.secondary and n.stance in STANCES and not n.absent
+    }
+
+
 def corpus_version(manifest: Manifest) -> str:
     digest = hashlib.sha256(manifest.model_dump_json().encode())
     notes_dir = corpus_dir() / "notes"
@@ -151,6 +221,8 @@ def _note_rows(manifest: Manifest) -> list[tuple[str, str, dict[str, Any]]]:
     by_id = {s.id: s for s in manifest.sources}
     rows = []
     for note in load_notes(manifest):
+        if note.absent:
+            continue  # a reason for a gap, not an example: never retrieved or counted
         meta = _source_meta(by_id[note.source_id]) | {
             "kind": "note",
             "item_id": note.item_id,

@@ -44,6 +44,7 @@ from .records import (
 )
 from .report import write_reports
 from .retrieval import RetrievalPlan, RetrievalSettings
+from .review_index import register
 from .rubric import Rubric, RubricItem, active
 from .store import Store
 
@@ -373,7 +374,7 @@ def run_review(
     try:
         review = review_document(path, model, options, progress)
     except ReviewIncomplete as exc:
-        write_reports(exc.review, out_dir, formats)
+        _write(exc.review, out_dir, formats)
         raise ReviewIncomplete(exc.review, exc.cause, out_dir) from exc.cause
     if (
         not is_rules(model)
@@ -383,9 +384,17 @@ def run_review(
             for r in review.items
         )
     ):
-        write_reports(review, out_dir, formats)
+        _write(review, out_dir, formats)
         raise StrategyReviewError(
             f"model {review.model.id} gave no usable output for any item; the reports in "
             f"{out_dir} show deterministic evidence only"
         )
-    return review, write_reports(review, out_dir, formats)
+    return review, _write(review, out_dir, formats)
+
+
+def _write(review: Review, out_dir: Path, formats: Sequence[str]) -> dict[str, Path]:
+    """Write the reports and add the folder to the home's index of reviews (for ``serve``)."""
+    paths = write_reports(review, out_dir, formats)
+    if "json" in paths:
+        register(out_dir)
+    return paths

@@ -72,6 +72,36 @@ def built_corpus_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def sample_review_dir(built_corpus_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real rules review of the sample strategy (review.json, .md, .html), made once per
+    session. Tests that write into a review folder copy it first (see ``review_dir``)."""
+    import os
+
+    from pipeline.models.rules import RulesModel
+    from pipeline.review import run_review
+
+    out = tmp_path_factory.mktemp("sample-review") / "review"
+    home = tmp_path_factory.mktemp("sample-review-home")
+    shutil.copytree(built_corpus_home, home, dirs_exist_ok=True)
+    old = os.environ.get("STRATEGY_REVIEW_HOME")
+    os.environ["STRATEGY_REVIEW_HOME"] = str(home)
+    try:
+        run_review(SAMPLE_PDF, out, RulesModel())
+    finally:
+        if old is None:
+            os.environ.pop("STRATEGY_REVIEW_HOME", None)
+        else:
+            os.environ["STRATEGY_REVIEW_HOME"] = old
+    return out
+
+
+@pytest.fixture
+def review_dir(sample_review_dir: Path, tmp_path: Path) -> Path:
+    """A private copy of the sample's rules review, free to write decisions into."""
+    return Path(shutil.copytree(sample_review_dir, tmp_path / "review"))
+
+
 @pytest.fixture
 def corpus_home(home: Path, built_corpus_home: Path) -> Path:
     shutil.copytree(built_corpus_home, home, dirs_exist_ok=True)

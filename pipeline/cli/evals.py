@@ -1,4 +1,4 @@
-"""strategy-review evals run | compare"""
+"""strategy-review evals run | compare | agreement"""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ..evals.agreement import agreement, format_report, write_json
 from ..evals.cases import parse_split
 from ..evals.metrics import METRIC_LIST, METRICS, check_thresholds, parse_threshold
 from ..evals.runner import ProgressEvent, compare_runs, run_evals
@@ -198,3 +199,16 @@ def compare_command(
     for note in comparison.notes:
         typer.echo(f"note: {note}")
     typer.echo(f"wrote {out / 'compare.json'}, compare.md, compare.html")
+
+
+@app.command("agreement")
+@handle_errors
+def agreement_command(
+    review_dirs: list[Path] = typer.Argument(..., help="Review folders with decisions.json."),
+    json_out: Path | None = typer.Option(None, "--json", help="Also write the report as JSON."),
+) -> None:
+    """How often people accepted, edited or rejected the tool's findings, and Cohen's kappa."""
+    report = agreement(review_dirs)
+    typer.echo(format_report(report))
+    if json_out is not None:
+        typer.echo(f"wrote {write_json(report, json_out)}")
