@@ -140,6 +140,11 @@ def test_review_with_the_example_rubric_on_the_rules(corpus_home: Path, tmp_path
     assert line in markdown and CREDIT not in markdown  # not credited to the built-in's source
     html = (out / "review.html").read_text(encoding="utf-8")
     assert f"{EXAMPLE} 1.0 (sha256 {rubric.sha256})" in html and CREDIT not in html
+    paper = tmp_path / "paper.md"
+    args = ["export", str(out), "--format", "md", "--include-undecided", "--out", str(paper)]
+    exported = runner.invoke(app, args)
+    assert exported.exit_code == 0, exported.output
+    assert f"{EXAMPLE} 1.0 (sha256 {rubric.sha256})" in paper.read_text(encoding="utf-8")
 
 
 def test_the_built_in_rubric_is_recorded_and_credited(corpus_home: Path, tmp_path: Path) -> None:
