@@ -52,8 +52,9 @@ def build_paper(
     if undecided and not include_undecided:
         raise UndecidedFindings(
             f"{len(undecided)} of {len(states)} findings in {review_dir} are not yet decided "
-            f"(first: {undecided[0].item.id}); decide each one, or pass --include-undecided "
-            "to list them under 'Not yet reviewed'"
+            f"(first: {undecided[0].item.id}); decide each one in `strategy-review serve` or with "
+            "`strategy-review decide`, or pass --include-undecided to list them under "
+            "'Not yet reviewed'"
         )
     now = now or datetime.now(UTC)
     findings = [_finding(s) for s in states if s.status in ("accept", "edit")]
