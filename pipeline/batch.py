@@ -38,7 +38,7 @@ from .models.rules import is_rules
 from .records import ItemResult
 from .report.league import write_league
 from .review import DEFAULT_CONCURRENCY, ReviewOptions, parallelism, run_review
-from .rubric import RubricItem, load_rubric
+from .rubric import RubricItem, active
 from .store import Store
 
 SUPPORTED_SUFFIXES = frozenset({".pdf", ".html", ".htm", ".md", ".markdown", ".txt", ".docx"})
@@ -280,7 +280,8 @@ def run_batch(
     if not expansion.documents:
         named = ", ".join(map(str, paths))
         raise InputError(f"no documents found in {named} (looked for {_suffixes()})")
-    tracker = _Tracker(progress, len(load_rubric().select(options.review.only)))
+    rubric = active(options.review.rubric)
+    tracker = _Tracker(progress, len(rubric.select(options.review.only)))
     tracker.start(len(expansion.documents) + len(expansion.missing))
     failed = {d.slug: tracker.failed(d, _not_found(d)) for d in expansion.missing}
     store = Store()
@@ -293,6 +294,7 @@ def run_batch(
     league = build_league(
         [reviewed[d.slug] for d in order if d.slug in reviewed],
         [failed[d.slug] for d in order if d.slug in failed],
+        rubric,
     )
     return BatchResult(league, write_league(league, out_dir), expansion.unmatched)
 

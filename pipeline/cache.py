@@ -5,8 +5,9 @@ An item's key covers everything that shapes its result:
 - the model: name, backend, endpoint (base URL without credentials or query) and, where the
   server lists one, the model's own description from GET /models, so two servers answering to
   the same name never share results;
-- the prompt templates' hashes, the rubric file, the retrieval settings, the exemplar corpus
-  version and chosen sources, the sentences the injection check withholds;
+- the prompt templates' hashes, the rubric (name, version and content hash), the retrieval
+  settings, the exemplar corpus version and chosen sources, the sentences the injection check
+  withholds;
 - a fingerprint of the code that turns a model's answer into a result (tool version plus the
   source of every module but the command line, reports and evals).
 
@@ -31,7 +32,7 @@ from .models.base import ModelAPI
 from .models.endpoint import public_url
 from .models.rules import is_rules
 from .prompts import prompt_hashes
-from .records import Document, ItemResult
+from .records import Document, ItemResult, RubricRef
 from .resources import prompts_dir
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -93,6 +94,7 @@ class ItemKeys:
         retrieval: dict[str, Any],
         corpus_version: str,
         exemplar_sources: list[str] | None,
+        rubric: RubricRef | None = None,
     ) -> None:
         self.parts = {
             "document": document.sha256,
@@ -103,6 +105,7 @@ class ItemKeys:
             "corpus": corpus_version,
             "exemplar_sources": exemplar_sources,
             "injection": [DETECTOR_VERSION, withheld_sentences(document)],
+            "rubric": rubric.model_dump() if rubric else None,
         }
 
     def key(self, item_id: str) -> str:

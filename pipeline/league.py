@@ -17,9 +17,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from . import __version__
-from .records import RATINGS, ItemResult, ModelRef, Review, rating_label
+from .records import RATINGS, ItemResult, ModelRef, Review, RubricRef, rating_label
 from .report.common import anchor
-from .rubric import load_rubric
+from .rubric import Rubric, active
 
 LEAGUE_SCHEMA = "1"
 Cell = Literal["green", "amber", "red", "insufficient_evidence", "failed", "not_reviewed"]
@@ -77,6 +77,7 @@ class League(BaseModel):
     tool_version: str = __version__
     created_at: str
     rubric_version: str
+    rubric: RubricRef | None = None  # name, version and content hash
     model: ModelRef | None = None
     items: list[LeagueItem]
     rows: list[LeagueRow]
@@ -155,23 +156,26 @@ RED_CLAIM = "{n} of {m} strategies are rated red on “{title}” ({label})"
 # ---------------------------------------------------------------- building
 
 
-def build_league(reviewed: Sequence[Reviewed], failed: Sequence[FailedDocument]) -> League:
-    rubric = load_rubric()
+def build_league(
+    reviewed: Sequence[Reviewed], failed: Sequence[FailedDocument], rubric: Rubric | None = None
+) -> League:
+    rubric = active(rubric)
     return League(
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         rubric_version=rubric.version,
+        rubric=rubric.ref,
         model=reviewed[0].review.model if reviewed else None,
-        items=league_items(),
-        rows=[_row(r) for r in reviewed],
+        items=league_items(rubric),
+        rows=[_row(r, rubric) for r in reviewed],
         failed=list(failed),
-        claims=claims(reviewed),
+        claims=claims(reviewed, rubric),
     )
 
 
-def league_items() -> list[LeagueItem]:
+def league_items(rubric: Rubric | None = None) -> list[LeagueItem]:
     seen: dict[str, int] = {}
     items = []
-    for item in load_rubric().items:
+    for item in active(rubric).items:
         seen[item.kind] = seen.get(item.kind, 0) + 1
         code = f"{KIND_CODES[item.kind]}{seen[item.kind]}"
         items.append(LeagueItem(id=item.id, kind=item.kind, title=item.title, code=code))
@@ -191,12 +195,12 @@ def _cell(result: ItemResult | None) -> Cell:
     return "failed" if result.status == "failed" else result.rating
 
 
-def _row(done: Reviewed) -> LeagueRow:
+def _row(done: Reviewed, rubric: Rubric) -> LeagueRow:
     review = done.review
     ratings: dict[str, Cell] = {}
     labels: dict[str, str] = {}
     links: dict[str, str] = {}
-    for item in load_rubric().items:
+    for item in rubric.items:
         result = review.item(item.id)
         ratings[item.id] = _cell(result)
         labels[item.id] = _label(item.kind, ratings[item.id])
@@ -225,10 +229,10 @@ def _label(kind: str, cell: str) -> str:
     return rating_label(kind, cell)
 
 
-def claims(reviewed: Sequence[Reviewed]) -> list[Claim]:
+def claims(reviewed: Sequence[Reviewed], rubric: Rubric | None = None) -> list[Claim]:
     """Indicator claims and the most common red ratings, most widespread first."""
     found = [_indicator_claim(rule, reviewed) for rule in CLAIM_RULES]
-    found += _red_claims(reviewed)
+    found += _red_claims(reviewed, active(rubric))
     made = [c for c in found if c is not None and c.total]
     return sorted(made, key=lambda c: -c.count / c.total)
 
@@ -254,8 +258,7 @@ def _indicator_claim(rule: ClaimRule, reviewed: Sequence[Reviewed]) -> Claim | N
     )
 
 
-def _red_claims(reviewed: Sequence[Reviewed]) -> list[Claim]:
-    rubric = load_rubric()
+def _red_claims(reviewed: Sequence[Reviewed], rubric: Rubric) -> list[Claim]:
     reds: list[Claim] = []
     for item in rubric.items:
         rated = [(d, d.review.item(item.id)) for d in reviewed]

@@ -219,6 +219,14 @@ class ModelRef(BaseModel):
     endpoint: str | None = None  # the server's base URL, so two servers never share a cache
 
 
+class RubricRef(BaseModel):
+    """Which rubric a review used: its name, version and a hash of its content."""
+
+    name: str
+    version: str
+    sha256: str  # 16 hex digits of the validated content (pipeline.rubric.Rubric.sha256)
+
+
 class Review(BaseModel):
     schema_version: str = "1"
     tool_version: str
@@ -228,6 +236,7 @@ class Review(BaseModel):
     rubric_version: str
     corpus_version: str
     prompts: dict[str, str] = Field(default_factory=dict)  # prompt file name -> sha256 (short)
+    rubric: RubricRef | None = None  # None in reviews written before custom rubrics
     retrieval: dict[str, Any] = Field(default_factory=dict)
     items: list[ItemResult]
     indicators: list[Indicator]

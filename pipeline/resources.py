@@ -26,5 +26,10 @@ def corpus_dir() -> Path:
     return data_path("corpus")
 
 
+def rubrics_dir() -> Path:
+    """Example rubrics for ``--rubric``: inside the package, so every install has them."""
+    return _PACKAGE / "rubrics"
+
+
 def eval_cases_dir() -> Path:
     return data_path("evals", "cases")

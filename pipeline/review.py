@@ -45,7 +45,7 @@ from .records import (
 from .report import write_reports
 from .retrieval import RetrievalPlan, RetrievalSettings
 from .review_index import register
-from .rubric import RubricItem, load_rubric
+from .rubric import Rubric, RubricItem, active
 from .store import Store
 
 Progress = Callable[[RubricItem, ItemResult], None]
@@ -72,6 +72,7 @@ class ReviewOptions:
     settings: RetrievalSettings = RetrievalSettings()
     exemplar_sources: list[str] | None = None
     concurrency: int = DEFAULT_CONCURRENCY  # items judged at the same time, at most
+    rubric: Rubric | None = None  # None: the built-in rubric
 
 
 class ReviewIncomplete(ModelUnreachable):
@@ -114,7 +115,8 @@ def item_context(
     options: ReviewOptions,
 ) -> ItemContext:
     plan = RetrievalPlan(document, [item], store, options.settings, options.exemplar_sources)
-    return _context(plan, document, item, indicators, withheld_sentences(document))
+    withheld = withheld_sentences(document)
+    return _context(plan, document, item, indicators, withheld, active(options.rubric))
 
 
 def _context(
@@ -123,9 +125,10 @@ def _context(
     item: RubricItem,
     indicators: dict[str, Indicator],
     withheld: list[str],
+    rubric: Rubric,
 ) -> ItemContext:
     hits, exemplars = plan.evidence(item), plan.exemplars(item)
-    return ItemContext(item, document, indicators, hits, exemplars, load_rubric(), withheld)
+    return ItemContext(item, document, indicators, hits, exemplars, rubric, withheld)
 
 
 def judge_item(ctx: ItemContext, model: ModelAPI) -> ItemResult:
@@ -177,7 +180,9 @@ class _ItemRunner:
         model: ModelAPI,
         keys: ItemKeys,
         progress: Progress | None,
+        rubric: Rubric,
     ) -> None:
+        self.rubric = rubric
         self.document = document
         self.indicators = indicators
         self.model = model
@@ -218,7 +223,7 @@ class _ItemRunner:
         withheld = withheld_sentences(self.document)
 
         def ready(item: RubricItem) -> ItemContext:
-            return _context(retrieval, self.document, item, self.indicators, withheld)
+            return _context(retrieval, self.document, item, self.indicators, withheld, self.rubric)
 
         if workers <= 1:
             for item in items:
@@ -279,12 +284,17 @@ def review_document(
     corpus_version = ensure_built(store)
     prepared = time.perf_counter()
     indicators = {i.id: i for i in compute_indicators(document)}
-    rubric = load_rubric()
+    rubric = active(options.rubric)
     items = rubric.select(options.only)
     keys = ItemKeys(
-        document, model, options.settings.as_dict(), corpus_version, options.exemplar_sources
+        document,
+        model,
+        options.settings.as_dict(),
+        corpus_version,
+        options.exemplar_sources,
+        rubric.ref,
     )
-    runner = _ItemRunner(document, indicators, model, keys, progress)
+    runner = _ItemRunner(document, indicators, model, keys, progress, rubric)
     todo = []
     for item in items:
         hit = cache.get(keys.key(item.id)) if options.use_cache else None
@@ -313,6 +323,7 @@ def review_document(
         rubric_version=rubric.version,
         corpus_version=corpus_version,
         prompts=prompt_hashes(),
+        rubric=rubric.ref,
         retrieval=options.settings.as_dict(),
         items=results,
         indicators=list(indicators.values()),

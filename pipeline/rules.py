@@ -20,6 +20,13 @@ from .rubric import RubricItem, Signal
 from .wording import Facts, recommendation, summary
 
 _SCORE = {"red": 0, "amber": 1, "green": 2}
+NO_CHECK = (
+    "No deterministic check for this item; use a model to judge it (the rules rate only "
+    "items with an indicator signal)."
+)
+NO_CHECK_NEXT = (
+    "Review this item with a model (--model), or read the passages searched and judge it yourself."
+)
 MAX_QUOTE = 300  # characters; a longer sentence is cut at a word boundary
 
 
@@ -136,6 +143,19 @@ def milestones(document: Document) -> list[tuple[int, str]]:
     ]
 
 
+def unchecked(item: RubricItem, document: Document, hits: list[Retrieved]) -> RuleJudgement:
+    """An item no indicator bears on (only a custom rubric has them): never a made-up rating.
+    Its keyword sentences are shown, unrated, for a reviewer."""
+    retrieved = clean(document, retrieval_evidence(document, item, hits))
+    evidence = rank(document, item.keywords, retrieved, [])
+    pages = list(dict.fromkeys(e.page_label or str(e.page) for e in evidence if e.page))
+    summary = NO_CHECK
+    if pages:
+        cite = ("pp. " if len(pages) > 1 else "p. ") + ", ".join(pages)
+        summary += f" Passages that may bear on it are on {cite}."
+    return RuleJudgement("insufficient_evidence", "none", summary, evidence, [NO_CHECK_NEXT])
+
+
 def _rating(
     item: RubricItem,
     indicators: dict[str, Indicator],
@@ -158,6 +178,8 @@ def judge(
     hits: list[Retrieved],
     exemplars: Sequence[ExemplarRef] = (),
 ) -> RuleJudgement:
+    if not item.checked:
+        return unchecked(item, document, hits)
     related = [indicators[s.indicator] for s in item.signals if s.indicator in indicators]
     related = list({i.id: i for i in related}.values())
     retrieved = clean(document, retrieval_evidence(document, item, hits))

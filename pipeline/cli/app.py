@@ -15,6 +15,7 @@ from .export import export_command
 from .ingest import ingest_command
 from .models import models_command
 from .review import review_command
+from .rubric import rubric_command
 from .serve import serve_command
 
 app = typer.Typer(
@@ -37,6 +38,7 @@ app.command("review")(review_command)
 app.command("compare")(compare_command)
 app.command("batch")(batch_command)
 app.command("models")(models_command)
+app.command("rubric")(rubric_command)
 app.command("serve")(serve_command)
 app.command("decide")(decide_command)
 app.command("export")(export_command)

@@ -11,6 +11,7 @@ from ..batch import BatchOptions, run_batch
 from ..league import FailedDocument
 from ..models import resolve_model
 from ..review import DEFAULT_CONCURRENCY, ReviewOptions
+from ..rubric import resolve_rubric
 from .common import (
     BaseUrlOpt,
     ModelOpt,
@@ -22,7 +23,7 @@ from .common import (
     handle_errors,
     progress_bar,
 )
-from .review import ConcurrencyOpt
+from .review import ConcurrencyOpt, RubricOpt
 
 
 class BarProgress:
@@ -60,11 +61,15 @@ def batch_command(
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     no_cache: NoCacheOpt = False,
     quiet: QuietOpt = False,
+    rubric: RubricOpt = None,
 ) -> None:
     """Review many strategies and write league.html, league.csv and league.json."""
+    custom = resolve_rubric(rubric)
     backend = resolve_model(model, base_url)
     options = BatchOptions(
-        jobs=jobs, concurrency=concurrency, review=ReviewOptions(use_cache=not no_cache)
+        jobs=jobs,
+        concurrency=concurrency,
+        review=ReviewOptions(use_cache=not no_cache, rubric=custom),
     )
     with progress_bar(quiet) as bar:
         result = run_batch(paths, out, backend, options, BarProgress(bar))

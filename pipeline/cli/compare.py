@@ -12,7 +12,7 @@ from ..compare import ExemplarComparison, run_compare
 from ..models import resolve_model
 from ..records import ItemResult
 from ..review import ReviewOptions
-from ..rubric import RubricItem, load_rubric
+from ..rubric import RubricItem, active, resolve_rubric
 from .common import (
     BaseUrlOpt,
     ModelOpt,
@@ -23,6 +23,7 @@ from .common import (
     handle_errors,
     progress_bar,
 )
+from .review import RubricOpt
 
 
 def split_ids(values: list[str] | None) -> list[str]:
@@ -71,14 +72,16 @@ def compare_command(
     no_cache: NoCacheOpt = False,
     password: PasswordOpt = None,
     quiet: QuietOpt = False,
+    rubric: RubricOpt = None,
 ) -> None:
     """Compare a strategy with exemplars, or two versions: compare.md, .html and .json."""
     sources = split_ids(with_)
-    for item_id in only or []:
-        load_rubric().item(item_id)
+    custom = resolve_rubric(rubric)
+    total = len(active(custom).select(only or None)) * min(2, len(files))
     backend = resolve_model(model, base_url)
-    options = ReviewOptions(only=only or None, use_cache=not no_cache, password=password)
-    total = (len(only) if only else len(load_rubric().items)) * min(2, len(files))
+    options = ReviewOptions(
+        only=only or None, use_cache=not no_cache, password=password, rubric=custom
+    )
     with lazy_progress(total, quiet) as advance:
         comparison, paths = run_compare(files, out, backend, sources, options, advance)
     announce(backend, quiet)

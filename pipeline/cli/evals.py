@@ -22,6 +22,7 @@ from ..evals.scorecard import (
 from ..models import EMBEDDED, resolve_model
 from ..models.base import ModelAPI
 from ..resources import eval_cases_dir
+from ..rubric import resolve_rubric
 from .common import (
     BaseUrlOpt,
     ModelOpt,
@@ -30,6 +31,7 @@ from .common import (
     handle_errors,
     progress_bar,
 )
+from .review import RubricOpt
 
 app = typer.Typer(
     help="Score reviews against the gold eval cases, and compare runs.", no_args_is_help=True
@@ -135,8 +137,10 @@ def run_command(
         help="Folder of stored good/ and junk/ answers replayed through the quality gate "
         "(default: evals/answers).",
     ),
+    rubric: RubricOpt = None,
 ) -> None:
     """Review every eval case and write scorecard.json, scorecard.md and scorecard.html."""
+    custom = resolve_rubric(rubric)
     under, over = parse_gates(fail_under, "--fail-under"), parse_gates(fail_over, "--fail-over")
     chosen_split = parse_split(split)
     judge = resolve_judge(judge_model, judge_base_url)
@@ -164,6 +168,7 @@ def run_command(
             judge=judge,
             split=chosen_split,
             answers=answers,
+            rubric=custom,
         )
     if not quiet:
         stdout.print(summary_table(card))

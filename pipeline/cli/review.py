@@ -11,7 +11,7 @@ from ..errors import StrategyReviewError
 from ..models import resolve_model
 from ..records import ItemResult
 from ..review import DEFAULT_CONCURRENCY, ReviewOptions, run_review
-from ..rubric import RubricItem, load_rubric
+from ..rubric import RubricItem, active, resolve_rubric
 from .common import (
     BaseUrlOpt,
     ModelOpt,
@@ -31,6 +31,17 @@ ConcurrencyOpt = Annotated[
         min=1,
         envvar="STRATEGY_REVIEW_CONCURRENCY",
         help="Items judged at the same time against a server (the embedded model runs one).",
+    ),
+]
+
+RubricOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--rubric",
+        metavar="FILE",
+        help="Review against this rubric (JSON or YAML), or a shipped one by name "
+        "(council-annual-plan). Default: the built-in 22-item rubric. "
+        "`strategy-review rubric FILE` checks a file.",
     ),
 ]
 
@@ -55,16 +66,20 @@ def review_command(
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     password: PasswordOpt = None,
     quiet: QuietOpt = False,
+    rubric: RubricOpt = None,
 ) -> None:
     """Write a cited draft critique: review.md, review.html and review.json."""
     chosen = parse_formats(formats)
-    for item_id in only or []:
-        load_rubric().item(item_id)
+    custom = resolve_rubric(rubric)
+    total = len(active(custom).select(only or None))
     backend = resolve_model(model, base_url)
     options = ReviewOptions(
-        only=only or None, use_cache=not no_cache, password=password, concurrency=concurrency
+        only=only or None,
+        use_cache=not no_cache,
+        password=password,
+        concurrency=concurrency,
+        rubric=custom,
     )
-    total = len(only) if only else len(load_rubric().items)
     with progress_bar(quiet) as bar:
         task = bar.add_task("reviewing", total=total)
 

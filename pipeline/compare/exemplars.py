@@ -19,7 +19,7 @@ from ..models.base import ModelAPI
 from ..records import Document, ExemplarRef, ItemResult, Review
 from ..retrieval import RetrievalSettings, retrieve_exemplars
 from ..review import Progress, ReviewOptions, review_document
-from ..rubric import RubricItem, load_rubric
+from ..rubric import RubricItem, active
 from ..store import EXEMPLARS, Store, document_collection
 from .records import (
     ExemplarCell,
@@ -346,7 +346,7 @@ def compare_with_exemplars(
     )
     ids = [s.source_id for s in sources]
     notes, searchable = notes_by_item(store, ids), _with_passages(store, ids)
-    rubric = load_rubric()
+    rubric = active(options.rubric)
     items = [
         exemplar_item(r, rubric.item(r.id), sources, notes, searchable, store, options.settings)
         for r in review.items
@@ -362,6 +362,7 @@ def compare_with_exemplars(
         document=review.document,
         model=review.model,
         rubric_version=review.rubric_version,
+        rubric=review.rubric,
         corpus_version=review.corpus_version,
         sector=sector,
         sector_basis=basis,

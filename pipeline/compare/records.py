@@ -9,7 +9,15 @@ from pydantic import BaseModel, Field
 
 from ..exemplar_choice import MissingNote
 from ..normalise import normalise_for_match
-from ..records import DocumentRef, Evidence, ExemplarRef, ItemKind, ModelRef, Rating
+from ..records import (
+    DocumentRef,
+    Evidence,
+    ExemplarRef,
+    ItemKind,
+    ModelRef,
+    Rating,
+    RubricRef,
+)
 
 Status = Literal["resolved", "new", "worse", "better", "unchanged"]
 STATUSES: tuple[Status, ...] = ("resolved", "better", "unchanged", "worse", "new")
@@ -70,6 +78,7 @@ class ExemplarComparison(BaseModel):
     document: DocumentRef
     model: ModelRef
     rubric_version: str
+    rubric: RubricRef | None = None
     corpus_version: str
     sector: str  # guessed from the document's text
     sector_basis: str
@@ -108,6 +117,7 @@ class VersionComparison(BaseModel):
     new: DocumentRef
     model: ModelRef
     rubric_version: str
+    rubric: RubricRef | None = None
     corpus_version: str
     counts: dict[str, int]
     items: list[VersionItem]

@@ -169,6 +169,7 @@ def compare_versions(
         new=after.document,
         model=after.model,
         rubric_version=after.rubric_version,
+        rubric=after.rubric,
         corpus_version=after.corpus_version,
         counts={s: counts[s] for s in STATUSES},
         items=items,

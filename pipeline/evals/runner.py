@@ -18,7 +18,7 @@ from ..records import Evidence, ItemResult, Review
 from ..report.json import render_json
 from ..resources import eval_cases_dir
 from ..review import ReviewOptions, model_ref, review_document
-from ..rubric import RubricItem, load_rubric
+from ..rubric import Rubric, RubricItem, active, load_rubric
 from ..store import Store
 from .cases import SPLITS, EvalCase, EvalError, Split, load_cases
 from .gate_sets import (
@@ -87,14 +87,15 @@ def review_cases(
     use_cache: bool,
     store: Store,
     progress: EvalProgress | None,
+    rubric: Rubric | None = None,
 ) -> Reviews:
     """Review every case ``repeat`` times. Runs after the first never read the cache;
     nothing else differs between runs."""
-    per_review = len(load_rubric().select(only))
+    per_review = len(active(rubric).select(only))
     total, done = len(cases) * repeat * per_review, 0
     reviews: Reviews = {}
     for run in range(1, repeat + 1):
-        options = ReviewOptions(only=only, use_cache=use_cache and run == 1)
+        options = ReviewOptions(only=only, use_cache=use_cache and run == 1, rubric=rubric)
         for case in cases:
 
             def advance(
@@ -185,6 +186,34 @@ def build_rows(
     return rows
 
 
+def skipped_gold(cases: Sequence[EvalCase], rubric: Rubric | None) -> int:
+    """Gold labels (case x item) for items the rubric does not have: not scored."""
+    ids = set(active(rubric).ids)
+    return sum(len(set(c.gold.items) - ids) for c in cases)
+
+
+def gate_items(rubric: Rubric | None, only: list[str] | None) -> list[str] | None:
+    """The items whose stored answers are replayed: all (None) for the built-in rubric, else
+    the built-in items the custom rubric shares (the answers were written for those)."""
+    if rubric is None:
+        return only
+    shared = set(rubric.ids) & set(load_rubric().ids)
+    return [i for i in rubric.ids if i in shared and (not only or i in only)]
+
+
+def rubric_notes(cases: Sequence[EvalCase], rubric: Rubric | None) -> list[str]:
+    if rubric is None:
+        return []
+    skipped = skipped_gold(cases, rubric)
+    note = (
+        f"Rubric {rubric.name} {rubric.version} (sha256 {rubric.sha256}): {skipped} gold "
+        "labels (case x item) name items not in this rubric and were skipped."
+    )
+    if not set(rubric.ids) & {i for c in cases for i in c.gold.items}:
+        note += " No item has gold labels, so the rating metrics are n/a."
+    return [note]
+
+
 def counts(rows: Sequence[Row], reviews: Reviews) -> dict[str, int]:
     return {
         "reviews": len(reviews),
@@ -213,6 +242,7 @@ def build_scorecard(
     use_cache: bool,
     seconds: float,
     split: Split | None = None,
+    rubric: Rubric | None = None,
 ) -> Scorecard:
     pairs = gold_pairs(rows)
     split_of = {c.case_id: c.gold.split for c in cases}
@@ -238,9 +268,10 @@ def build_scorecard(
         by_case=by(lambda r: r.case_id),
         by_item=by(lambda r: r.item.id),
         confusion=confusion([g.rating for _, g in pairs], [i.rating for i, _ in pairs]),
-        counts=counts(rows, reviews),
+        counts={**counts(rows, reviews), "gold_labels_skipped": skipped_gold(cases, rubric)},
         timings={"total_s": round(seconds, 3)},
-        notes=run_notes(cases, rows),
+        notes=rubric_notes(cases, rubric) + run_notes(cases, rows),
+        rubric=active(rubric).ref,
     )
 
 
@@ -315,24 +346,28 @@ def run_evals(
     store: Store | None = None,
     split: Split | None = None,
     answers: Path | None = None,
+    rubric: Rubric | None = None,
 ) -> Scorecard:
     """Review each case ``repeat`` times with ``model`` (``RulesModel()``: the rules baseline),
     write ``out_dir/reviews/<case>/run<k>/review.json`` and ``out_dir/scorecard.{json,md,html}``.
     ``split`` keeps only the ``tuning`` or the ``held_out`` cases (None: every case).
     The stored good and junk answers of the chosen cases (``answers``, default ``evals/answers``)
-    are replayed through the quality gate; each outcome goes to ``out_dir/gate_sets.json``."""
+    are replayed through the quality gate; each outcome goes to ``out_dir/gate_sets.json``.
+    ``rubric`` (None: the built-in one) is what the cases are reviewed against; gold labels
+    for items it does not have are skipped and counted (``counts["gold_labels_skipped"]``)."""
     if repeat < 1:
         raise EvalError("--repeat must be at least 1")
-    for item_id in only or []:
-        load_rubric().item(item_id)
+    active(rubric).select(only)  # an unknown --only id fails before any work
     started = time.perf_counter()
     cases_dir = cases_dir or eval_cases_dir()
     cases = load_cases(cases_dir, case_ids, split)
     store = store or Store()
-    reviews = review_cases(cases, model, out_dir, only, repeat, use_cache, store, progress)
+    reviews = review_cases(cases, model, out_dir, only, repeat, use_cache, store, progress, rubric)
     rows = build_rows(cases, reviews, repeat, judge)
     answers = answers or answers_dir()
-    outcomes = replay_gate_sets(cases, store, only, answers)  # the quality gate's own test
+    gated = gate_items(rubric, only)
+    # the quality gate's own test
+    outcomes = [] if gated == [] else replay_gate_sets(cases, store, gated, answers)
     attach_outcomes(rows, outcomes)
     card = build_scorecard(
         cases,
@@ -346,6 +381,7 @@ def run_evals(
         use_cache=use_cache,
         seconds=time.perf_counter() - started,
         split=split,
+        rubric=rubric,
     )
     write_scorecard(card, out_dir)
     write_recheck(rows, out_dir)

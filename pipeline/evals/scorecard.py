@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, ValidationError
 
 from ..fsutil import atomic_write_text
-from ..records import RATINGS, ModelRef
+from ..records import RATINGS, ModelRef, RubricRef
 from ..report.labels import SCORECARD_README_HINT as README_HINT
 from ..report.templating import render
 from .cases import EvalError
@@ -75,6 +75,7 @@ class Scorecard(BaseModel):
     counts: dict[str, int] = Field(default_factory=dict)
     timings: dict[str, float] = Field(default_factory=dict)
     notes: list[str] = Field(default_factory=list)
+    rubric: RubricRef | None = None  # the rubric reviewed against (None: before custom rubrics)
 
 
 class ComparedRun(BaseModel):

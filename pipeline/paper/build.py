@@ -10,6 +10,7 @@ from ..decisions import FindingState, finding_states, load_decisions, load_revie
 from ..errors import InputError
 from ..records import Evidence, ItemResult, Review, rating_label
 from ..report.common import KIND_HEADINGS, RATING_WORDS
+from ..rubric import rubric_line
 from .records import (
     BoardPaper,
     Citation,
@@ -198,6 +199,7 @@ def _method(review: Review, states: list[FindingState], now: datetime) -> Method
         rubric_version=review.rubric_version,
         corpus_version=review.corpus_version,
         prompts=dict(review.prompts),
+        rubric=rubric_line(review),
         review_date=review.created_at,
         reviewers=reviewers,
         decided_between=between,

@@ -97,6 +97,7 @@ class Method(BaseModel):
     rubric_version: str
     corpus_version: str
     prompts: dict[str, str] = Field(default_factory=dict)
+    rubric: str = ""  # name, version and content hash (pipeline.rubric.rubric_line)
     review_date: str  # when the draft review was made (review.json created_at)
     reviewers: list[str] = Field(default_factory=list)  # who decided, by name
     decided_between: str = ""  # first and last decision date
@@ -111,6 +112,7 @@ class Method(BaseModel):
             ("Tool", f"strategy-review {self.tool_version}"),
             ("Model", f"{self.model_id} (backend: {self.model_backend})"),
             ("Rubric version", self.rubric_version),
+            *([("Rubric", self.rubric)] if self.rubric else []),
             ("Exemplar corpus version", self.corpus_version),
             ("Prompt hashes", prompts or "none (rules only)"),
             ("Draft review made", self.review_date),

@@ -20,6 +20,7 @@ from pipeline.records import (
     ItemResult,
     ItemStats,
     Review,
+    RubricRef,
     rating_label,
 )
 from pipeline.report.labels import (
@@ -32,6 +33,7 @@ from pipeline.report.labels import (
     STATUS_TEXT,
     UNTITLED,
 )
+from pipeline.rubric import is_builtin, ref_line
 
 T = TypeVar("T")
 
@@ -319,3 +321,18 @@ def page_ref(ref: Any, side: str) -> str:
         return f"not in the {side} version"
     pdf = f" (PDF page {ref.page})" if ref.page_label != str(ref.page) else ""
     return f"{side} p. {ref.page_label}{pdf}"
+
+
+class _Rubricked(Protocol):
+    rubric: RubricRef | None
+    rubric_version: str
+
+
+def rubric_text(record: _Rubricked) -> str:
+    """The rubric a review, comparison or league used: name, version and hash."""
+    return ref_line(record.rubric, record.rubric_version)
+
+
+def credits_guide(record: _Rubricked) -> bool:
+    """Whether the page credits the Public Digital guide: only for the built-in rubric."""
+    return is_builtin(record.rubric)

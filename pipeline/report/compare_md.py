@@ -36,7 +36,9 @@ def render_compare_markdown(comparison: Comparison) -> str:
         parts = _exemplar_parts(comparison)
     else:
         parts = _version_parts(comparison)
-    parts.append(f"{L.CREDIT} <{L.CREDIT_URL}>")
+    parts.append(f"{L.RUBRIC_LABEL}: {md(c.rubric_text(comparison))}")
+    if c.credits_guide(comparison):  # the credit is the built-in rubric's, not a custom one's
+        parts.append(f"{L.CREDIT} <{L.CREDIT_URL}>")
     return "\n\n".join(p.strip("\n") for p in parts if p) + "\n"
 
 

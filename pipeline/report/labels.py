@@ -15,6 +15,7 @@ CREDIT = (
     "by Public Digital for NHS Providers."
 )
 CREDIT_URL = "https://nhsproviders.org/building-a-digital-strategy"
+RUBRIC_LABEL = "Rubric"
 SKIP_LINK = "Skip to main content"
 UNTITLED = "Untitled document"
 

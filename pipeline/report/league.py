@@ -92,6 +92,7 @@ def render_league_html(league: League) -> str:
         caption=_caption(league),
         rows=[_row_view(row, league.items) for row in league.rows],
         failed=league.failed,
+        credit=c.credits_guide(league),
     )
 
 
@@ -113,6 +114,7 @@ def _meta(league: League) -> list[tuple[str, str]]:
     return [
         ("Model", model),
         ("Rubric version", league.rubric_version),
+        ("Rubric", c.rubric_text(league)),
         ("Date", c.format_date(league.created_at)),
     ]
 

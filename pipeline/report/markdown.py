@@ -208,7 +208,8 @@ def _method(review: Review) -> str:
     stats = _table(("Measure", "Count"), c.aggregate_stats(review))
     out += [f"### {L.SECTIONS['statistics']}", stats]
     out += [f"### {L.SECTIONS['per_item']}", _per_item(review)]
-    out.append(f"{L.CREDIT} <{L.CREDIT_URL}>")
+    if c.credits_guide(review):  # the credit is the built-in rubric's, not a custom one's
+        out.append(f"{L.CREDIT} <{L.CREDIT_URL}>")
     return "\n\n".join(out)
 
 
@@ -217,6 +218,7 @@ def _settings(review: Review) -> str:
         ("Model", md(review.model.id)),
         ("Backend", md(review.model.backend)),
         ("Rubric version", md(review.rubric_version)),
+        ("Rubric", md(c.rubric_text(review))),
         ("Corpus version", md(review.corpus_version)),
         ("Tool version", md(review.tool_version)),
         ("Schema version", md(review.schema_version)),
