@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import Progress, TaskID
 
-from ..batch import BatchOptions, run_batch
-from ..league import FailedDocument
-from ..models import resolve_model
-from ..review import DEFAULT_CONCURRENCY, ReviewOptions
+from ..config import DEFAULT_CONCURRENCY
 from .common import (
     BaseUrlOpt,
     ModelOpt,
@@ -23,6 +21,9 @@ from .common import (
     progress_bar,
 )
 from .review import ConcurrencyOpt
+
+if TYPE_CHECKING:
+    from ..league import FailedDocument
 
 
 class BarProgress:
@@ -62,6 +63,10 @@ def batch_command(
     quiet: QuietOpt = False,
 ) -> None:
     """Review many strategies and write league.html, league.csv and league.json."""
+    from ..batch import BatchOptions, run_batch
+    from ..models import resolve_model
+    from ..review import ReviewOptions
+
     backend = resolve_model(model, base_url)
     options = BatchOptions(
         jobs=jobs, concurrency=concurrency, review=ReviewOptions(use_cache=not no_cache)

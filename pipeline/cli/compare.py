@@ -5,14 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from ..compare import ExemplarComparison, run_compare
-from ..models import resolve_model
-from ..records import ItemResult
-from ..review import ReviewOptions
-from ..rubric import RubricItem, load_rubric
 from .common import (
     BaseUrlOpt,
     ModelOpt,
@@ -23,6 +19,10 @@ from .common import (
     handle_errors,
     progress_bar,
 )
+
+if TYPE_CHECKING:
+    from ..records import ItemResult
+    from ..rubric import RubricItem
 
 
 def split_ids(values: list[str] | None) -> list[str]:
@@ -73,6 +73,11 @@ def compare_command(
     quiet: QuietOpt = False,
 ) -> None:
     """Compare a strategy with exemplars, or two versions: compare.md, .html and .json."""
+    from ..compare import ExemplarComparison, run_compare  # numpy, chromadb: only when run
+    from ..models import resolve_model
+    from ..review import ReviewOptions
+    from ..rubric import load_rubric
+
     sources = split_ids(with_)
     for item_id in only or []:
         load_rubric().item(item_id)

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ..config import DEFAULT_CONCURRENCY
 from ..errors import StrategyReviewError
-from ..models import resolve_model
-from ..records import ItemResult
-from ..review import DEFAULT_CONCURRENCY, ReviewOptions, run_review
-from ..rubric import RubricItem, load_rubric
 from .common import (
     BaseUrlOpt,
     ModelOpt,
@@ -22,6 +19,10 @@ from .common import (
     handle_errors,
     progress_bar,
 )
+
+if TYPE_CHECKING:
+    from ..records import ItemResult
+    from ..rubric import RubricItem
 
 FORMATS = ("md", "html", "json")
 ConcurrencyOpt = Annotated[
@@ -57,6 +58,10 @@ def review_command(
     quiet: QuietOpt = False,
 ) -> None:
     """Write a cited draft critique: review.md, review.html and review.json."""
+    from ..models import resolve_model
+    from ..review import ReviewOptions, run_review
+    from ..rubric import load_rubric
+
     chosen = parse_formats(formats)
     for item_id in only or []:
         load_rubric().item(item_id)
