@@ -36,7 +36,6 @@ from .league import FailedDocument, League, Reviewed, build_league
 from .models.base import Generation, Message, ModelAPI
 from .models.rules import is_rules
 from .records import ItemResult
-from .report.league import write_league
 from .review import DEFAULT_CONCURRENCY, ReviewOptions, parallelism, run_review
 from .rubric import RubricItem, active
 from .store import Store
@@ -296,6 +295,8 @@ def run_batch(
         [failed[d.slug] for d in order if d.slug in failed],
         rubric,
     )
+    from .report.league import write_league  # jinja2 only when a league is written
+
     return BatchResult(league, write_league(league, out_dir), expansion.unmatched)
 
 

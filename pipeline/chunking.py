@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import bisect
 
-from langchain_text_splitters import RecursiveCharacterTextSplitter
-
 from .records import PAGE_SEPARATOR, Chunk, Page
 
 CHUNK_SIZE = 1000
@@ -30,6 +28,9 @@ def chunk_id(index: int, page_start: int, page_end: int) -> str:
 def chunk_pages(
     pages: list[Page], size: int = CHUNK_SIZE, overlap: int = CHUNK_OVERLAP
 ) -> list[Chunk]:
+    # imported here: langchain takes ~0.5 s, which every command would pay at start-up
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
     text = PAGE_SEPARATOR.join(p.text for p in pages)
     splitter = RecursiveCharacterTextSplitter(
         chunk_size=size,

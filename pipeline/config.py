@@ -27,6 +27,7 @@ from .fsutil import atomic_write_text
 from .home import home_dir
 
 ENV_MODEL = "STRATEGY_REVIEW_MODEL"
+DEFAULT_CONCURRENCY = 4  # items judged at once against a server (here: cheap for the CLI)
 ENV_BASE_URL = "STRATEGY_REVIEW_BASE_URL"
 CONFIG_NAME = "config.toml"
 TABLE = "model"

@@ -18,13 +18,16 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .embeddings import Embedder
 from .fsutil import atomic_write_text
 from .home import cache_dir
 from .records import Chunk, Document, ExemplarRef
 from .rubric import RubricItem
 from .store import EXEMPLARS, Hit, Store, document_collection
+
+if TYPE_CHECKING:
+    from .embeddings import Embedder
 
 RRF_K = 60
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from . import __version__, cache
 from .cache import ItemKeys
+from .config import DEFAULT_CONCURRENCY
 from .corpus import ensure_built
 from .errors import ModelError, ModelUnreachable, StrategyReviewError
 from .indicators import compute_indicators
@@ -49,7 +50,6 @@ from .rubric import Rubric, RubricItem, active
 from .store import Store
 
 Progress = Callable[[RubricItem, ItemResult], None]
-DEFAULT_CONCURRENCY = 4
 
 __all__ = [
     "DEFAULT_CONCURRENCY",

@@ -33,13 +33,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-from .embeddings import Embedder, get_embedder
 from .errors import StoreDamaged, StoreError, StrategyReviewError
 from .home import store_dir
 from .locks import hold
+
+if TYPE_CHECKING:
+    from .embeddings import Embedder
 
 EXEMPLARS = "exemplars"
 REGISTRY = "strategy-review-registry"
@@ -268,7 +270,11 @@ class Store:
     """Logical collections over immutable physical ones; checks embeddings on every read."""
 
     def __init__(self, embedder: Embedder | None = None) -> None:
-        self.embedder = embedder or get_embedder()
+        if embedder is None:
+            from .embeddings import get_embedder  # numpy and onnxruntime only when a store is used
+
+            embedder = get_embedder()
+        self.embedder = embedder
         self.client = client()
         with guarded():
             self._registry = registry(self.client)

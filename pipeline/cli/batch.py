@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import Progress, TaskID
 
-from ..batch import BatchOptions, run_batch
-from ..league import FailedDocument
-from ..models import resolve_model
-from ..review import DEFAULT_CONCURRENCY, ReviewOptions
+from ..config import DEFAULT_CONCURRENCY
 from ..rubric import resolve_rubric
 from .common import (
     BaseUrlOpt,
@@ -24,6 +22,9 @@ from .common import (
     progress_bar,
 )
 from .review import ConcurrencyOpt, RubricOpt
+
+if TYPE_CHECKING:
+    from ..league import FailedDocument
 
 
 class BarProgress:
@@ -64,6 +65,10 @@ def batch_command(
     rubric: RubricOpt = None,
 ) -> None:
     """Review many strategies and write league.html, league.csv and league.json."""
+    from ..batch import BatchOptions, run_batch
+    from ..models import resolve_model
+    from ..review import ReviewOptions
+
     custom = resolve_rubric(rubric)
     backend = resolve_model(model, base_url)
     options = BatchOptions(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from .. import cache
 from .common import handle_errors, print_json
 
 app = typer.Typer(help="The cache of per-item review results.", no_args_is_help=True)
@@ -14,6 +13,8 @@ app = typer.Typer(help="The cache of per-item review results.", no_args_is_help=
 @handle_errors
 def info(json_output: bool = typer.Option(False, "--json")) -> None:
     """How many item results are cached, and where."""
+    from .. import cache
+
     found = cache.info()
     if json_output:
         print_json({"path": found.path, "entries": found.entries, "bytes": found.bytes})
@@ -25,5 +26,7 @@ def info(json_output: bool = typer.Option(False, "--json")) -> None:
 @handle_errors
 def clear() -> None:
     """Delete every cached item result: the next review asks the model again."""
+    from .. import cache
+
     removed = cache.clear()
     typer.echo(f"removed {removed} cached item results from {cache.items_dir()}")

@@ -5,14 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from ..compare import ExemplarComparison, run_compare
-from ..models import resolve_model
-from ..records import ItemResult
-from ..review import ReviewOptions
-from ..rubric import RubricItem, active, resolve_rubric
+from ..rubric import active, resolve_rubric
 from .common import (
     BaseUrlOpt,
     ModelOpt,
@@ -24,6 +21,10 @@ from .common import (
     progress_bar,
 )
 from .review import RubricOpt
+
+if TYPE_CHECKING:
+    from ..records import ItemResult
+    from ..rubric import RubricItem
 
 
 def split_ids(values: list[str] | None) -> list[str]:
@@ -75,6 +76,10 @@ def compare_command(
     rubric: RubricOpt = None,
 ) -> None:
     """Compare a strategy with exemplars, or two versions: compare.md, .html and .json."""
+    from ..compare import ExemplarComparison, run_compare  # numpy, chromadb: only when run
+    from ..models import resolve_model
+    from ..review import ReviewOptions
+
     sources = split_ids(with_)
     custom = resolve_rubric(rubric)
     total = len(active(custom).select(only or None)) * min(2, len(files))

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import typer
 
-from .. import corpus
 from .common import handle_errors, print_json
 
 app = typer.Typer(help="The exemplar corpus of public-sector strategies.", no_args_is_help=True)
@@ -19,6 +18,8 @@ def list_sources(
     json_output: bool = typer.Option(False, "--json"), manifest: Path | None = ManifestOption
 ) -> None:
     """List the exemplar sources with their URLs."""
+    from .. import corpus
+
     sources = corpus.load_manifest(manifest).sources
     if json_output:
         print_json([s.model_dump() for s in sources])
@@ -41,6 +42,8 @@ def build(
     manifest: Path | None = ManifestOption,
 ) -> None:
     """(Re)index the corpus notes, fetched documents and added documents."""
+    from .. import corpus
+
     result = corpus.build(manifest, rebuild=rebuild)
     verb = "indexed" if result["rebuilt"] else "up to date:"
     typer.echo(f"{verb} {result['indexed']} passages (corpus {result['corpus_version']})")
@@ -50,6 +53,8 @@ def build(
 @handle_errors
 def status(json_output: bool = typer.Option(False, "--json")) -> None:
     """Show the live exemplar collection, its size and versions, and where the store is."""
+    from .. import corpus
+
     info = corpus.status()
     if json_output:
         print_json(info)
@@ -84,6 +89,8 @@ def add(
     source_id: str | None = typer.Option(None, "--id", help="Source id (default: from the title)."),
 ) -> None:
     """Add your own exemplar documents to the corpus."""
+    from .. import corpus
+
     source = corpus.add(paths, title, organisation, year, url, sector, source_id)
     typer.echo(f"added {source.id} ({len(paths)} file(s))")
 
@@ -96,6 +103,8 @@ def search(
     json_output: bool = typer.Option(False, "--json"),
 ) -> None:
     """Search the exemplar corpus (offline)."""
+    from .. import corpus
+
     hits = corpus.search(query, k=k)
     if json_output:
         print_json(hits)
@@ -115,6 +124,8 @@ def fetch(
     timeout: float = typer.Option(30.0, "--timeout"),
 ) -> None:
     """Download the manifest's public documents into the home directory (needs internet)."""
+    from .. import corpus
+
     result = corpus.fetch(
         manifest, only or None, timeout, progress=lambda u: typer.echo(f"fetching {u}", err=True)
     )

@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..evals.agreement import agreement, format_report, write_json
-from ..evals.cases import parse_split
-from ..evals.metrics import METRIC_LIST, METRICS, check_thresholds, parse_threshold
-from ..evals.runner import ProgressEvent, compare_runs, run_evals
-from ..evals.scorecard import (
-    Comparison,
-    Scorecard,
-    format_diff,
-    format_summary,
-    format_value,
-)
 from ..models import EMBEDDED, resolve_model
-from ..models.base import ModelAPI
 from ..resources import eval_cases_dir
 from ..rubric import resolve_rubric
 from .common import (
@@ -33,6 +22,11 @@ from .common import (
 )
 from .review import RubricOpt
 
+if TYPE_CHECKING:  # pipeline.evals pulls in the whole review pipeline: imported when a command runs
+    from ..evals.runner import ProgressEvent
+    from ..evals.scorecard import Comparison, Scorecard
+    from ..models.base import ModelAPI
+
 app = typer.Typer(
     help="Score reviews against the gold eval cases, and compare runs.", no_args_is_help=True
 )
@@ -40,6 +34,8 @@ stdout = Console()
 
 
 def parse_gates(values: list[str] | None, option: str) -> dict[str, float]:
+    from ..evals.metrics import parse_threshold
+
     gates: dict[str, float] = {}
     for text in values or []:
         try:
@@ -61,6 +57,9 @@ def resolve_judge(name: str | None, base_url: str | None) -> ModelAPI | None:
 
 
 def summary_table(card: Scorecard) -> Table:
+    from ..evals.metrics import METRIC_LIST
+    from ..evals.scorecard import format_value
+
     table = Table(title=f"{card.model.id}: {len(card.cases)} cases x {card.repeat} run(s)")
     for column in ("Metric", "Mean", "Std", "Better"):
         table.add_column(column, justify="left" if column == "Metric" else "right")
@@ -74,6 +73,9 @@ def summary_table(card: Scorecard) -> Table:
 
 
 def comparison_table(comparison: Comparison) -> Table:
+    from ..evals.metrics import METRICS
+    from ..evals.scorecard import format_diff, format_summary
+
     table = Table(title="Eval comparison (diff against the first run)")
     table.add_column("Metric")
     table.add_column(comparison.runs[0].label, justify="right")
@@ -140,6 +142,10 @@ def run_command(
     rubric: RubricOpt = None,
 ) -> None:
     """Review every eval case and write scorecard.json, scorecard.md and scorecard.html."""
+    from ..evals.cases import parse_split
+    from ..evals.metrics import check_thresholds
+    from ..evals.runner import run_evals
+
     custom = resolve_rubric(rubric)
     under, over = parse_gates(fail_under, "--fail-under"), parse_gates(fail_over, "--fail-over")
     chosen_split = parse_split(split)
@@ -194,6 +200,8 @@ def compare_command(
     ),
 ) -> None:
     """Compare the scorecards of several runs side by side."""
+    from ..evals.runner import compare_runs
+
     comparison = compare_runs(runs, out)
     stdout.print(comparison_table(comparison))
     for note in comparison.notes:
@@ -208,6 +216,8 @@ def agreement_command(
     json_out: Path | None = typer.Option(None, "--json", help="Also write the report as JSON."),
 ) -> None:
     """How often people accepted, edited or rejected the tool's findings, and Cohen's kappa."""
+    from ..evals.agreement import agreement, format_report, write_json
+
     report = agreement(review_dirs)
     typer.echo(format_report(report))
     if json_out is not None:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import typer
 
-from ..paper import export_paper
 from .common import handle_errors
 
 
@@ -31,6 +30,8 @@ def export_command(
     ),
 ) -> None:
     """Write the board paper: accepted and edited findings, rejected items in an appendix."""
+    from ..paper import export_paper
+
     path, paper = export_paper(
         review_dir,
         fmt.lower().strip(),

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import typer
 
-from ..ingest import ingest
 from .common import handle_errors, print_json
 
 
@@ -17,6 +16,8 @@ def ingest_command(
     password: str | None = typer.Option(None, "--password", help="Password of an encrypted PDF."),
 ) -> None:
     """Read a strategy document, chunk it and keep it in the store (a no-op the second time)."""
+    from ..ingest import ingest
+
     document, already = ingest(file, password=password)
     summary = document.summary() | {"already_ingested": already}
     if json_output:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ..config import DEFAULT_CONCURRENCY
 from ..errors import StrategyReviewError
-from ..models import resolve_model
-from ..records import ItemResult
-from ..review import DEFAULT_CONCURRENCY, ReviewOptions, run_review
-from ..rubric import RubricItem, active, resolve_rubric
+from ..rubric import active, resolve_rubric
 from .common import (
     BaseUrlOpt,
     ModelOpt,
@@ -22,6 +20,10 @@ from .common import (
     handle_errors,
     progress_bar,
 )
+
+if TYPE_CHECKING:
+    from ..records import ItemResult
+    from ..rubric import RubricItem
 
 FORMATS = ("md", "html", "json")
 ConcurrencyOpt = Annotated[
@@ -69,6 +71,9 @@ def review_command(
     rubric: RubricOpt = None,
 ) -> None:
     """Write a cited draft critique: review.md, review.html and review.json."""
+    from ..models import resolve_model
+    from ..review import ReviewOptions, run_review
+
     chosen = parse_formats(formats)
     custom = resolve_rubric(rubric)
     total = len(active(custom).select(only or None))
