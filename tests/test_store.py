@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.embeddings import MINILM_NAME
 from pipeline.errors import LockTimeout, StoreError, StrategyReviewError
 from pipeline.ingest import ingest
 from pipeline.store import EXEMPLARS, REGISTRY, Store, document_collection
@@ -43,7 +44,7 @@ def test_persistence_across_processes(pdfs: dict[str, Path], home: Path) -> None
     )
     chunk_id, model = out.stdout.split()
     assert chunk_id in {c.id for c in document.chunks}
-    assert model == "all-MiniLM-L6-v2-int8-onnx"
+    assert model == MINILM_NAME
 
 
 def test_embedding_mismatch_is_a_clear_error(pdfs: dict[str, Path]) -> None:
