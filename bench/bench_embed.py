@@ -4,7 +4,7 @@
 
 - naive: onnxruntime's default session, batches of 32 texts in document order, each padded
   to its longest text (the embedder as first written);
-- sorted-32: the same session, batches of 32 sorted by length (the embedder before -v2);
+- sorted-32: the same session, batches of 32 sorted by length (the embedder before token budgets);
 - pipeline: ``MiniLMEmbedder`` (token-budget batches, tuned session options).
 The three run interleaved, ``--rounds`` times, on the same chunks; the best round of each is
 reported, with the ratio to naive and the lowest cosine similarity to each text embedded alone

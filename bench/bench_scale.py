@@ -4,7 +4,7 @@
 
 Memory: each figure is the peak RSS (``ru_maxrss`` from ``wait4``) of a fresh interpreter:
 - raw pypdf: open the PDF and extract every page's text (the floor to compare against);
-- rules review, before: ``run_review`` with the embedder as it was before ``-v2`` (default
+- rules review, before: ``run_review`` with the embedder as it was before (default
   onnxruntime session: constant folding, memory arena and pattern; sorted batches of 32);
 - rules review, after: ``run_review`` as shipped.
 Each review runs in a new empty home, so it is a first review: the exemplar corpus is indexed and

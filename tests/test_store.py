@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.embeddings import MINILM_NAME
 from pipeline.errors import LockTimeout, StoreError, StrategyReviewError
 from pipeline.ingest import ingest
 from pipeline.store import EXEMPLARS, REGISTRY, Store, document_collection
@@ -44,7 +43,7 @@ def test_persistence_across_processes(pdfs: dict[str, Path], home: Path) -> None
     )
     chunk_id, model = out.stdout.split()
     assert chunk_id in {c.id for c in document.chunks}
-    assert model == MINILM_NAME
+    assert model == "all-MiniLM-L6-v2-int8-onnx"
 
 
 def test_embedding_mismatch_is_a_clear_error(pdfs: dict[str, Path]) -> None:
