@@ -22,6 +22,7 @@ from pipeline.models.llamacpp import (
 )
 from pipeline.models.repetition import LOOP_NOTE, RepetitionGuard, repeats_last_ngram
 from pipeline.models.scripted import ScriptedModel
+from pipeline.prompts import load_prompt
 from pipeline.review import ReviewOptions, review_document
 
 PASSAGE = re.compile(r"\[(c\d+-p[\d-]+)\] (.*?)(?=\n\n\[c\d|\nDOCUMENT PASSAGES>>>)", re.S)
@@ -143,7 +144,9 @@ def test_caps_tighten_never_loosen_and_bound_max_tokens() -> None:
     schema = ModelAnswer.json_schema_for(["c001-p1"])
     capped = with_caps(schema, EMBEDDED_CAPS)
     evidence = capped["properties"]["evidence"]
-    assert evidence["maxItems"] == 2 and evidence["items"]["properties"]["quote"]["maxLength"] == 200
+    assert (
+        evidence["maxItems"] == 2 and evidence["items"]["properties"]["quote"]["maxLength"] == 200
+    )
     assert capped["properties"]["finding"]["maxLength"] == 320
     loose = with_caps(schema, AnswerCaps(9, 9999, 9999, 9999))
     assert loose == schema  # nothing loosened
@@ -240,3 +243,48 @@ def test_every_item_shares_the_instructions_as_its_prompt_prefix(corpus_home: Pa
     for messages in (first, second):
         user = messages[1].content
         assert user.index("DOCUMENT PASSAGES>>>") > user.index("Item:")  # the item's part last
+
+
+# ---------------------------------------------------------------- the real model (slow)
+
+
+@pytest.fixture(scope="module")
+def smollm2() -> Any:
+    pytest.importorskip("llama_cpp")
+    from pipeline.models.llamacpp import LlamaCppModel
+
+    return LlamaCppModel
+
+
+LOOPING = [
+    Message("system", "You copy patterns exactly."),
+    Message("user", "Write the number 7 two hundred times, separated by spaces: 7 7 7 7 7 7 7"),
+]
+
+
+@pytest.mark.slow
+def test_the_real_model_is_stopped_when_it_loops(smollm2: Any) -> None:
+    free = smollm2(loop_guard=False).generate(LOOPING, None, max_tokens=120)
+    assert free.completion_tokens == 120 and not free.notes  # unguarded, it runs to the limit
+    guarded = smollm2().generate(LOOPING, None, max_tokens=120)
+    assert guarded.notes == [LOOP_NOTE]
+    assert 8 <= guarded.completion_tokens <= 40
+    assert free.text.startswith(guarded.text.rstrip())  # the same greedy tokens, cut short
+
+
+@pytest.mark.slow
+def test_the_real_model_reuses_the_shared_prefix(smollm2: Any, corpus_home: Path) -> None:
+    from pipeline.models.llamacpp import LlamaCppModel
+
+    model = LlamaCppModel()
+    review_document(
+        SAMPLE_PDF, model, ReviewOptions(only=["focused", "too_long_term"], use_cache=False)
+    )
+    assert model.last_timing is not None
+    second = model.last_timing
+    system = load_prompt("system.md").text
+    shared = len(model._llama.tokenize(system.encode("utf-8"), add_bos=False))
+    assert second.reused_tokens >= shared  # the whole system message, and the chat markup
+    # llama.cpp's own counter: only the item's own tokens were evaluated
+    assert second.evaluated_tokens <= second.prompt_tokens - second.reused_tokens + 1
+    assert second.generated_tokens < 300

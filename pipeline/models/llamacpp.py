@@ -56,6 +56,7 @@ class EvalTiming:
 
     prompt_tokens: int = 0
     reused_tokens: int = 0  # prompt tokens whose KV cache was kept from the previous request
+    evaluated_tokens: int = 0  # prompt tokens llama.cpp evaluated (its own count)
     prompt_eval_s: float = 0.0
     generated_tokens: int = 0
     generate_s: float = 0.0  # the whole call: prompt evaluation, sampling and decoding
@@ -207,7 +208,10 @@ class LlamaCppModel:
         )
         perf = llama_cpp.llama_perf_context(llama.ctx)
         timing = EvalTiming(
-            prompt_tokens=len(tokens), reused_tokens=reused, prompt_eval_s=perf.t_p_eval_ms / 1000
+            prompt_tokens=len(tokens),
+            reused_tokens=reused,
+            evaluated_tokens=int(perf.n_p_eval),
+            prompt_eval_s=perf.t_p_eval_ms / 1000,
         )
         return response, guard, timing
 
