@@ -131,9 +131,9 @@ def build_messages(
 
 
 def judge_with_model(ctx: ItemContext, model: ModelAPI) -> ItemResult:
-    ctx, passage_chars = fit_to(ctx, model)
-    messages, words = build_messages(ctx, passage_chars)
-    chunk_ids = [h.chunk.id for h in ctx.hits]
+    shown, passage_chars = fit_to(ctx, model)  # the rules baseline still sees every passage
+    messages, words = build_messages(shown, passage_chars)
+    chunk_ids = [h.chunk.id for h in shown.hits]
     baseline = rules_judge(ctx.item, ctx.document, ctx.indicators, ctx.hits, ctx.exemplars)
     started = time.perf_counter()
     schema, max_tokens = answer_schema(chunk_ids, model)
@@ -206,7 +206,7 @@ def judge_with_model(ctx: ItemContext, model: ModelAPI) -> ItemResult:
         basis=verdict.basis,
         checks_rating=checks,
         disagreement=verdict.disagreement,
-        searched=searched_passages(ctx),
+        searched=searched_passages(shown),
     )
 
 
