@@ -84,11 +84,15 @@ def _passages(hits: list[Retrieved], document: Document, chars: int = MAX_PASSAG
 
 def fit_to(ctx: ItemContext, model: ModelAPI) -> tuple[ItemContext, int]:
     """The context as a backend with a passage budget (``passage_budget``: a small model whose
-    prompt is mostly passages) sees it: its best passages, each cut shorter."""
+    prompt is mostly passages) sees it: its best passages, each cut shorter, and as many
+    exemplar notes as it asks for."""
     budget = getattr(model, "passage_budget", None)
     if budget is None:
         return ctx, MAX_PASSAGE_CHARS
-    return replace(ctx, hits=ctx.hits[: budget.passages]), min(budget.chars, MAX_PASSAGE_CHARS)
+    shown = replace(
+        ctx, hits=ctx.hits[: budget.passages], exemplars=ctx.exemplars[: budget.exemplars]
+    )
+    return shown, min(budget.chars, MAX_PASSAGE_CHARS)
 
 
 def answer_schema(chunk_ids: list[str], model: ModelAPI) -> tuple[dict[str, Any], int]:

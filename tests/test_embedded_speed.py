@@ -163,7 +163,7 @@ class BudgetedModel(ScriptedModel):
     """A scripted backend that asks for tight passages and capped answers, like the embedded
     one, and records max_tokens."""
 
-    passage_budget = PassageBudget(passages=2, chars=120)
+    passage_budget = PassageBudget(passages=2, chars=120, exemplars=0)
     answer_caps = EMBEDDED_CAPS
 
     def __init__(self, reply: Any, notes: list[str] | None = None) -> None:
@@ -203,6 +203,8 @@ def test_a_budgeted_backend_gets_fewer_shorter_passages_and_a_bounded_answer(
     messages, schema = model.calls[0]
     shown = PASSAGE.findall(messages[-1].content)
     assert 1 <= len(shown) <= 2 and all(len(text) <= 120 for _, text in shown)
+    assert "organisations handled this item" in messages[-1].content
+    assert "- none found" in messages[-1].content  # no exemplar notes for this backend
     assert schema is not None
     enum = schema["properties"]["evidence"]["items"]["properties"]["chunk_id"]["enum"]
     assert enum == [chunk_id for chunk_id, _ in shown]
@@ -213,6 +215,7 @@ def test_a_budgeted_backend_gets_fewer_shorter_passages_and_a_bounded_answer(
     review_document(SAMPLE_PDF, plain, ReviewOptions(only=["user_centred"], use_cache=False))
     plain_shown = PASSAGE.findall(plain.calls[0][0][-1].content)
     assert len(plain_shown) > len(shown) or any(len(t) > 120 for _, t in plain_shown)
+    assert "- none found" not in plain.calls[0][0][-1].content  # exemplar notes shown
 
 
 def test_an_answer_cut_short_for_looping_is_never_kept(corpus_home: Path) -> None:

@@ -37,13 +37,18 @@ DEFAULT_ID = "SmolLM2-135M-Instruct-Q4_1"
 
 @dataclass(frozen=True)
 class PassageBudget:
-    """How many passages, of how many characters, a backend wants in its prompt."""
+    """How many passages, of how many characters, and how many exemplar notes a backend wants
+    in its prompt."""
 
     passages: int
     chars: int
+    exemplars: int
 
 
-EMBEDDED_PASSAGES = PassageBudget(passages=3, chars=450)
+# Prompt tokens cost the embedded model about as much as generated ones, and passages and
+# exemplar notes are most of each item's prompt. Exemplars are for comparison only: a 135M
+# model can only echo them (the report still shows them).
+EMBEDDED_PASSAGES = PassageBudget(passages=3, chars=450, exemplars=0)
 # A capable model's answers in evals/answers/good stay within these (at most 2 quotes; quotes
 # mostly under 160 characters, findings under 290, recommendations under 180), and they bound
 # max_tokens to about 300.
