@@ -8,11 +8,14 @@ shown as a finding: the item leads with the rules baseline's evidence and says w
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from .answer import MAX_FINDING_CHARS, MAX_QUOTES, AnswerError, ModelAnswer, validate_answer
+from .answer_bound import AnswerCaps, answer_token_bound, with_caps
 from .injection import is_withheld, withhold_chunk
-from .models.base import JSONParseError, Message, ModelAPI, parse_json_object
+from .models.base import Generation, JSONParseError, Message, ModelAPI, parse_json_object
+from .models.repetition import LOOP_NOTE
 from .prompts import load_prompt
 from .quality import GateInput, assess
 from .records import (
@@ -33,7 +36,6 @@ from .rules import RuleJudgement, indicator_rating
 from .rules import judge as rules_judge
 from .verify import Citation, verify_citations
 
-MAX_ANSWER_TOKENS = 300
 MAX_PASSAGE_CHARS = 700
 KIND_NAMES = {
     "good_sign": "sign of a good strategy",
@@ -73,17 +75,42 @@ def _exemplar_lines(exemplars: list[ExemplarRef]) -> str:
     return "\n".join(f"- {e.organisation}, {e.title}: {e.passage[:250]}" for e in exemplars)
 
 
-def _passages(hits: list[Retrieved], document: Document) -> str:
+def _passages(hits: list[Retrieved], document: Document, chars: int = MAX_PASSAGE_CHARS) -> str:
     """The passages as the model sees them: sentences addressed to reviewers withheld, and the
     prompt's delimiters neutralised inside document text."""
-    shown = [
-        f"[{h.chunk.id}] {withhold_chunk(document, h.chunk)[:MAX_PASSAGE_CHARS]}" for h in hits
-    ]
+    shown = [f"[{h.chunk.id}] {withhold_chunk(document, h.chunk)[:chars]}" for h in hits]
     return "\n\n".join(shown) or "(none)"
 
 
-def build_messages(ctx: ItemContext) -> tuple[list[Message], PromptWords]:
-    """The chat messages, and the prompt's own wording (for the gate's echo checks)."""
+def fit_to(ctx: ItemContext, model: ModelAPI) -> tuple[ItemContext, int]:
+    """The context as a backend with a passage budget (``passage_budget``: a small model whose
+    prompt is mostly passages) sees it: its best passages, each cut shorter, and as many
+    exemplar notes as it asks for."""
+    budget = getattr(model, "passage_budget", None)
+    if budget is None:
+        return ctx, MAX_PASSAGE_CHARS
+    shown = replace(
+        ctx, hits=ctx.hits[: budget.passages], exemplars=ctx.exemplars[: budget.exemplars]
+    )
+    return shown, min(budget.chars, MAX_PASSAGE_CHARS)
+
+
+def answer_schema(chunk_ids: list[str], model: ModelAPI) -> tuple[dict[str, Any], int]:
+    """The answer schema the backend is held to (with its tighter caps, if it asks for them),
+    and ``max_tokens``: the longest answer that schema allows."""
+    schema = ModelAnswer.json_schema_for(chunk_ids)
+    caps: AnswerCaps | None = getattr(model, "answer_caps", None)
+    if caps is not None:
+        schema = with_caps(schema, caps)
+    return schema, answer_token_bound(schema)
+
+
+def build_messages(
+    ctx: ItemContext, passage_chars: int = MAX_PASSAGE_CHARS
+) -> tuple[list[Message], PromptWords]:
+    """The chat messages, and the prompt's own wording (for the gate's echo checks). The
+    system message (rules and how to answer) is the same for every item, so a backend that
+    caches the prompt prefix evaluates it once; the item's own part comes last."""
     item = ctx.item
     labels = ctx.rubric.rating_labels[item.kind]
     guide = "\n".join(f"- {r}: {labels[r]}" for r in RATINGS)
@@ -95,7 +122,7 @@ def build_messages(ctx: ItemContext) -> tuple[list[Message], PromptWords]:
         "rating_guide": guide,
         "indicators": _indicator_lines(ctx),
         "exemplars": _exemplar_lines(ctx.exemplars),
-        "evidence": _passages(ctx.hits, ctx.document),
+        "evidence": _passages(ctx.hits, ctx.document, passage_chars),
         "chunk_ids": ", ".join(h.chunk.id for h in ctx.hits) or "(none)",
     }
     system = load_prompt("system.md").text
@@ -108,13 +135,13 @@ def build_messages(ctx: ItemContext) -> tuple[list[Message], PromptWords]:
 
 
 def judge_with_model(ctx: ItemContext, model: ModelAPI) -> ItemResult:
-    messages, words = build_messages(ctx)
-    chunk_ids = [h.chunk.id for h in ctx.hits]
+    shown, passage_chars = fit_to(ctx, model)  # the rules baseline still sees every passage
+    messages, words = build_messages(shown, passage_chars)
+    chunk_ids = [h.chunk.id for h in shown.hits]
     baseline = rules_judge(ctx.item, ctx.document, ctx.indicators, ctx.hits, ctx.exemplars)
     started = time.perf_counter()
-    generation = model.generate(
-        messages, schema=ModelAnswer.json_schema_for(chunk_ids), max_tokens=MAX_ANSWER_TOKENS
-    )
+    schema, max_tokens = answer_schema(chunk_ids, model)
+    generation = model.generate(messages, schema=schema, max_tokens=max_tokens)
     stats = ItemStats(
         structured_mode=generation.structured_mode,
         latency_s=round(time.perf_counter() - started, 3),
@@ -125,11 +152,12 @@ def judge_with_model(ctx: ItemContext, model: ModelAPI) -> ItemResult:
         answer = validate_answer(parse_json_object(generation.text))
     except JSONParseError:
         stats.parse_failures = 1
-        reason = "invalid output (not JSON)"
-        return _low_confidence(ctx, baseline, stats, [reason], generation.text, None)
+        reasons = ["invalid output (not JSON)", *_looped(generation)]
+        return _low_confidence(ctx, baseline, stats, reasons, generation.text, None)
     except AnswerError as exc:
         stats.invalid_answers = 1
-        return _low_confidence(ctx, baseline, stats, [str(exc)], generation.text, None)
+        reasons = [str(exc), *_looped(generation)]
+        return _low_confidence(ctx, baseline, stats, reasons, generation.text, None)
     if generation.structured_mode == "repair" or _needs_repair(generation.text):
         stats.structured_mode = "repair"
     citations = [Citation(e.chunk_id, e.quote) for e in answer.evidence]
@@ -154,15 +182,14 @@ def judge_with_model(ctx: ItemContext, model: ModelAPI) -> ItemResult:
             document_text=ctx.document.text,
             withheld=ctx.withheld,
             checks_rating=checks,
-            hit_token_limit=generation.completion_tokens >= MAX_ANSWER_TOKENS
+            hit_token_limit=generation.completion_tokens >= max_tokens
             or len(answer.finding) >= MAX_FINDING_CHARS - 1,
             item_words=item_wording(ctx.item),
         )
     )
-    if not verdict.usable:
-        return _low_confidence(
-            ctx, baseline, stats, verdict.unusable, answer.finding, answer.rating
-        )
+    unusable = verdict.unusable + _looped(generation)
+    if unusable:
+        return _low_confidence(ctx, baseline, stats, unusable, answer.finding, answer.rating)
     return ItemResult(
         id=ctx.item.id,
         kind=ctx.item.kind,
@@ -183,8 +210,13 @@ def judge_with_model(ctx: ItemContext, model: ModelAPI) -> ItemResult:
         basis=verdict.basis,
         checks_rating=checks,
         disagreement=verdict.disagreement,
-        searched=searched_passages(ctx),
+        searched=searched_passages(shown),
     )
+
+
+def _looped(generation: Generation) -> list[str]:
+    """The backend cut the answer short because it was looping: never a usable judgement."""
+    return [LOOP_NOTE] if LOOP_NOTE in generation.notes else []
 
 
 def item_wording(item: RubricItem) -> str:
