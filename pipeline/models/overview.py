@@ -18,10 +18,10 @@ from ..config import (
 )
 from ..errors import ModelError
 from . import settle
+from .base import EMBEDDED_EXTRA
 from .probe import DEFAULT_TIMEOUT, EmbeddedStatus, EndpointProbe, embedded_status, probe_endpoint
 from .registry import (
     EMBEDDED_ALIASES,
-    EMBEDDED_EXTRA,
     Backend,
     backends,
     endpoint_of,

