@@ -1,10 +1,11 @@
 """The quality gate: it separates UNUSABLE model output from DISAGREEMENT.
 
 Unusable output never reaches the report as a finding:
-- an empty answer or a fragment, or a finding cut off mid-sentence at the token limit;
+- an empty answer or a fragment, a heading or label with no sentence in it, or a finding cut off
+  mid-sentence at the token limit;
 - a loop (the same sentence again, or a few words over and over);
 - an echo of the prompt's own wording or of an exemplar note, or a paste of the document with
-  no judgement of its own;
+  no judgement of its own (a long passage, or a short line copied word for word);
 - an instruction from the document, obeyed (text addressed to reviewers, or the words of a
   sentence the injection check withheld);
 - a rating with nothing under it: one that says the document shows something, with no quote
@@ -42,6 +43,7 @@ _MISSING = re.compile(
 
 # Reasons an answer is unusable.
 EMPTY = "empty or fragment"
+NOT_A_SENTENCE = "a heading or label, not a finding"
 TOO_LONG = "too long to be a finding"
 CUT_OFF = "cut off mid-sentence at the length limit"
 LOOP = "repetitive text (a loop)"
@@ -110,6 +112,22 @@ def share_found_in(text: str, source: str, n: int = 5) -> float:
 def is_fragment(text: str) -> bool:
     """Too little to be a judgement: under five words, or no real word at all."""
     return len(_WORD.findall(text)) < 5 or not _LETTER_WORD.search(text.lower())
+
+
+SHORT_WORDS = 12  # a finding this short with no sentence in it is a heading or a label
+
+
+def is_label(text: str) -> bool:
+    """A few words with no sentence in them (e.g. a section heading such as "3. Governance,
+    partners and risk"): a capable model's finding is at least one sentence."""
+    stripped = text.strip()
+    return len(_WORD.findall(stripped)) <= SHORT_WORDS and not _ENDS_SENTENCE.search(stripped)
+
+
+def is_copied_line(text: str, source: str) -> bool:
+    """A short finding found word for word in the document: a line pasted, not a judgement."""
+    tokens = words(text)
+    return 0 < len(tokens) < 2 * SHORT_WORDS and " ".join(tokens) in " ".join(words(source))
 
 
 def is_looping(text: str) -> bool:
@@ -202,12 +220,16 @@ def text_problems(answer: GateInput) -> list[str]:
         problems.append(CUT_OFF)
     if is_looping(finding) or is_looping(recommendation):
         problems.append(LOOP)
+    elif is_label(finding):
+        problems.append(NOT_A_SENTENCE)
     if echoes(finding, answer.exemplar_words, 0.5):
         problems.append(ECHO_EXEMPLAR)
     elif echoes(finding, answer.prompt_words + "\n" + answer.exemplar_words, 0.7):
         problems.append(ECHO_PROMPT)
-    elif echoes(finding, answer.document_text, 0.9) or echoes(
-        finding, "\n".join([answer.document_text, answer.prompt_words]), 0.95
+    elif (
+        is_copied_line(finding, answer.document_text)
+        or echoes(finding, answer.document_text, 0.9)
+        or echoes(finding, "\n".join([answer.document_text, answer.prompt_words]), 0.95)
     ):
         problems.append(PASTE)
     if (

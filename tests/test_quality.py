@@ -10,6 +10,7 @@ from pipeline.quality import (
     ECHO_PROMPT,
     EMPTY,
     LOOP,
+    NOT_A_SENTENCE,
     OBEYED,
     PASTE,
     UNSUPPORTED,
@@ -245,3 +246,28 @@ def test_an_absence_finding_about_something_else_is_unusable() -> None:
     assert OFF_TOPIC in assess(answer(finding=off, **kind)).unusable
     on = "It avoids a long horizon: the plan runs for three years and is reviewed each spring."
     assert assess(answer(finding=on, **kind)).usable
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "3. Governance, partners and risk",
+        "Our digital workforce and skills programme",
+        "Section 4 - What patients and staff told us",
+    ],
+)
+def test_a_heading_or_label_is_not_a_finding(heading: str) -> None:
+    """SmolLM2 answered the sample with a section heading as its finding; a capable model's
+    finding is at least one sentence."""
+    assert NOT_A_SENTENCE in assess(answer(finding=heading)).unusable
+
+
+def test_a_short_sentence_that_judges_is_still_kept() -> None:
+    finding = "The plan names no owner for any of its twelve actions."
+    assert assess(answer(finding=finding)).usable
+
+
+def test_a_short_line_copied_from_the_document_is_a_paste() -> None:
+    line = "The strategy will be published on the trust intranet."
+    assert line.lower().rstrip(".") in DOC.lower()
+    assert PASTE in assess(answer(finding=line)).unusable
