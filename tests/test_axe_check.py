@@ -6,21 +6,18 @@ if missing, as tests/test_batch_browser.py does); bad input needs neither.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from browser import AXE_DIR, CHROMIUM, axe_installed
 from test_report import make_review
 
 from pipeline.report import write_reports
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "axe_check.py"
-CHROMIUM = Path("/usr/bin/chromium")
-AXE_DIR = Path("/tmp/axe")
-AXE = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 
 BROKEN = """<!DOCTYPE html>
 <html lang="en-GB"><head><meta charset="utf-8"><title>Broken</title></head>
@@ -35,17 +32,6 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=300
     )
-
-
-def _axe_installed() -> bool:
-    if AXE.exists():
-        return True
-    if shutil.which("npm") is None:
-        return False
-    AXE_DIR.mkdir(parents=True, exist_ok=True)
-    cmd = ["npm", "install", "--silent", "--no-audit", "--no-fund", "axe-core"]
-    done = subprocess.run(cmd, cwd=AXE_DIR, capture_output=True, timeout=300, check=False)
-    return done.returncode == 0 and AXE.exists()
 
 
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
@@ -71,7 +57,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not at /usr/bin/chromium")
 def test_fails_on_a_broken_page_and_passes_the_review(tmp_path: Path) -> None:
     pytest.importorskip("playwright.sync_api")
-    if not _axe_installed():
+    if not axe_installed():
         pytest.skip("axe-core is not installable here (no npm or no network)")
     broken = tmp_path / "broken" / "broken.html"
     broken.parent.mkdir()

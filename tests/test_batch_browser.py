@@ -3,20 +3,15 @@ filters with the keyboard, and axe-core finds no WCAG 2 A/AA violations."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from batch_docs import write_documents
+from browser import AXE, CHROMIUM, axe_installed
 
 from pipeline.batch import BatchOptions, run_batch
 from pipeline.league import League
-
-CHROMIUM = Path("/usr/bin/chromium")
-AXE_DIR = Path("/tmp/axe")
-AXE = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 
 pytestmark = [
     pytest.mark.slow,
@@ -96,20 +91,9 @@ def _reds(page: Any) -> list[int]:
     )]  # fmt: skip
 
 
-def _axe_installed() -> bool:
-    if AXE.exists():
-        return True
-    if shutil.which("npm") is None:
-        return False
-    AXE_DIR.mkdir(parents=True, exist_ok=True)
-    cmd = ["npm", "install", "--silent", "--no-audit", "--no-fund", "axe-core"]
-    done = subprocess.run(cmd, cwd=AXE_DIR, capture_output=True, timeout=300, check=False)
-    return done.returncode == 0 and AXE.exists()
-
-
 def test_league_has_no_axe_violations(league_page: tuple[Path, League]) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
-    if not _axe_installed():
+    if not axe_installed():
         pytest.skip("axe-core is not installable here (no npm or no network)")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])

@@ -13,6 +13,7 @@ from pathlib import Path
 import cdo_session
 import docx
 import pytest
+from browser import AXE, CHROMIUM, axe_installed
 from bs4 import BeautifulSoup
 from typer.testing import CliRunner
 
@@ -389,30 +390,14 @@ def test_organisation_is_guessed_only_when_the_title_names_one(
     assert guess_organisation(title) == organisation
 
 
-AXE = Path("/tmp/axe/node_modules/axe-core/axe.min.js")
-CHROMIUM = Path("/usr/bin/chromium")
-
-
 @pytest.mark.slow
 @pytest.mark.browser
 def test_html_paper_has_no_axe_violations(decided: Path) -> None:
     """The HTML paper in headless Chromium: axe-core finds no WCAG 2 A/AA violation."""
-    import shutil
-    import subprocess
-
     sync_api = pytest.importorskip("playwright.sync_api")
     if not CHROMIUM.exists():
         pytest.skip("chromium is not at /usr/bin/chromium")
-    if not AXE.exists() and shutil.which("npm"):
-        AXE.parent.parent.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            ["npm", "install", "--silent", "--no-audit", "--no-fund", "axe-core"],
-            cwd=AXE.parent.parent.parent,
-            capture_output=True,
-            timeout=300,
-            check=False,
-        )
-    if not AXE.exists():
+    if not axe_installed():
         pytest.skip("axe-core is not installable here (no npm or no network)")
     path, _ = export_paper(decided, "html")
     with sync_api.sync_playwright() as p:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_batch_browser import AXE, CHROMIUM, _axe_installed
+from browser import AXE, CHROMIUM, axe_installed
 
 from pipeline import review_index
 from pipeline.decisions import load_decisions, load_review
@@ -114,7 +114,7 @@ def test_edit_and_reject_in_the_browser_without_javascript(
 
 
 def test_every_page_has_no_axe_violations(served: str, review_dir: Path, browser: Any) -> None:
-    if not _axe_installed():
+    if not axe_installed():
         pytest.skip("axe-core is not installable here (no npm or no network)")
     review = load_review(review_dir)
     tab = _open(browser, bypass_csp=True)  # to inject axe itself
