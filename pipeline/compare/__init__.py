@@ -8,14 +8,8 @@ Exemplar mode sets the user's rating, finding and verified evidence for each rub
 what each chosen exemplar shows for that item: its corpus note (with stance and section), any
 passage retrieved from its fetched text, and one templated sentence contrasting the two.
 
-Version mode rates both versions and gives each item a status. Ratings are oriented so that
-green is always good (a warning sign rated green is avoided), so:
-
-- ``unchanged``: the same rating;
-- ``resolved``: red or amber before, green now;
-- ``new``: green or insufficient evidence before, red or amber now;
-- ``better``: red to amber, or insufficient evidence to green;
-- ``worse``: amber to red, or any rating to insufficient evidence (less to go on).
+Version mode rates both versions and gives each item a status; the statuses are defined in
+:mod:`pipeline.compare.versions`.
 """
 
 from __future__ import annotations
