@@ -3,6 +3,7 @@ generate time, prompt and generated tokens per item, and the total, before and a
 
     python bench/bench_embedded.py [--file PDF] [--only ID ...] [--replay]
         [--no-loop-guard] [--no-schema-bound] [--no-prefix-order] [--no-tight-passages]
+        [--no-lazy-grammar]
 
 With no ``--no-*`` flag it reviews the sample twice with the embedded SmolLM2 model, item cache
 off: "before" (every speed-up off: the old behaviour) and "after" (every speed-up on). With
@@ -11,7 +12,11 @@ flags, the second configuration turns off only those. The old behaviour, selecte
 - ``--no-schema-bound``: the uncapped answer schema and the old fixed ``max_tokens`` of 300;
 - ``--no-prefix-order``: the "how to answer" instructions at the end of the item's message, as
   before, so only the system rules are a shared prefix;
-- ``--no-tight-passages``: 4 passages of up to 700 characters instead of 3 of up to 450.
+- ``--no-tight-passages``: the full prompt a served model gets (4 passages of up to 700
+  characters, exemplar notes, every fact) instead of 3 passages of up to 300 characters, no
+  exemplar section and only the facts about the item's own signals;
+- ``--no-lazy-grammar``: llama-cpp-python's ``create_completion``, which runs the grammar over
+  the whole vocabulary at every token, instead of checking the model's best token first.
 
 "generate" is the time spent inside the model's ``generate`` during the review; with
 ``--replay``, the same prompts are also sent again, in order, to a fresh model, and that time is
@@ -42,6 +47,7 @@ class Config:
     schema_bound: bool = True
     prefix_order: bool = True
     tight_passages: bool = True
+    lazy_grammar: bool = True
 
     def flags(self) -> str:
         off = [
@@ -51,6 +57,7 @@ class Config:
                 ("--no-schema-bound", self.schema_bound),
                 ("--no-prefix-order", self.prefix_order),
                 ("--no-tight-passages", self.tight_passages),
+                ("--no-lazy-grammar", self.lazy_grammar),
             )
             if not on
         ]
@@ -111,7 +118,9 @@ class Tuned:
         from pipeline.models.llamacpp import LlamaCppModel
 
         self.config = config
-        self.inner = LlamaCppModel(loop_guard=config.loop_guard, n_threads=threads)
+        self.inner = LlamaCppModel(
+            loop_guard=config.loop_guard, n_threads=threads, lazy_grammar=config.lazy_grammar
+        )
         self.id = self.inner.id
         self.backend = self.inner.backend
         self.max_parallel = 1
@@ -180,7 +189,9 @@ def replay(run: Run, threads: int | None) -> None:
     """The same prompts, in the same order, sent straight to a fresh model."""
     from pipeline.models.llamacpp import LlamaCppModel
 
-    model = LlamaCppModel(loop_guard=run.config.loop_guard, n_threads=threads)
+    model = LlamaCppModel(
+        loop_guard=run.config.loop_guard, n_threads=threads, lazy_grammar=run.config.lazy_grammar
+    )
     model._load()
     started = time.perf_counter()
     for call in run.calls:
@@ -240,13 +251,19 @@ def main() -> None:
     parser.add_argument("--no-schema-bound", action="store_true")
     parser.add_argument("--no-prefix-order", action="store_true")
     parser.add_argument("--no-tight-passages", action="store_true")
+    parser.add_argument("--no-lazy-grammar", action="store_true")
     args = parser.parse_args()
-    chosen = (args.no_loop_guard, args.no_schema_bound, args.no_prefix_order)
-    chosen += (args.no_tight_passages,)
+    chosen = (
+        args.no_loop_guard,
+        args.no_schema_bound,
+        args.no_prefix_order,
+        args.no_tight_passages,
+        args.no_lazy_grammar,
+    )
     if any(chosen):
         old = Config("chosen flags", *(not off for off in chosen))
     else:
-        old = Config("before", False, False, False, False)
+        old = Config("before", False, False, False, False, False)
     configs = [old, Config("after")]
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")

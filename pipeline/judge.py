@@ -63,16 +63,29 @@ class PromptWords:
     exemplars: str
 
 
-def _indicator_lines(ctx: ItemContext) -> str:
-    wanted = {s.indicator for s in ctx.item.signals} | {"time_horizon", "length_readability"}
+def _indicator_lines(ctx: ItemContext, all_facts: bool = True) -> str:
+    """The facts code computed for this item's signals, and (``all_facts``) the document's time
+    horizon and length, which bear on every item."""
+    wanted = {s.indicator for s in ctx.item.signals}
+    if all_facts:
+        wanted |= {"time_horizon", "length_readability"}
     lines = [f"- {i.title}: {i.summary}" for i in ctx.indicators.values() if i.id in wanted]
     return "\n".join(lines) or "- none relevant"
 
 
-def _exemplar_lines(exemplars: list[ExemplarRef]) -> str:
-    if not exemplars:
-        return "- none found"
-    return "\n".join(f"- {e.organisation}, {e.title}: {e.passage[:250]}" for e in exemplars)
+EXEMPLARS_HEADING = (
+    "For comparison only, how other organisations handled this item "
+    "(not evidence about this document):"
+)
+
+
+def _exemplar_section(exemplars: list[ExemplarRef], wanted: bool) -> str:
+    """The prompt's comparison section: the exemplar notes, "none found", or nothing at all for
+    a backend that asks for no notes (a small model can only echo them)."""
+    if not wanted:
+        return ""
+    lines = [f"- {e.organisation}, {e.title}: {e.passage[:250]}" for e in exemplars]
+    return "\n".join([EXEMPLARS_HEADING, *(lines or ["- none found"])]) + "\n\n"
 
 
 def _passages(hits: list[Retrieved], document: Document, chars: int = MAX_PASSAGE_CHARS) -> str:
@@ -82,17 +95,27 @@ def _passages(hits: list[Retrieved], document: Document, chars: int = MAX_PASSAG
     return "\n\n".join(shown) or "(none)"
 
 
-def fit_to(ctx: ItemContext, model: ModelAPI) -> tuple[ItemContext, int]:
+@dataclass(frozen=True)
+class PromptFit:
+    """How much of the context a backend's prompt shows (see ``passage_budget``)."""
+
+    passage_chars: int = MAX_PASSAGE_CHARS
+    exemplar_notes: bool = True  # False: the comparison section is left out altogether
+    all_facts: bool = True  # False: only the facts about the item's own signals
+
+
+def fit_to(ctx: ItemContext, model: ModelAPI) -> tuple[ItemContext, PromptFit]:
     """The context as a backend with a passage budget (``passage_budget``: a small model whose
     prompt is mostly passages) sees it: its best passages, each cut shorter, and as many
-    exemplar notes as it asks for."""
+    exemplar notes as it asks for (none: no comparison section)."""
     budget = getattr(model, "passage_budget", None)
     if budget is None:
-        return ctx, MAX_PASSAGE_CHARS
+        return ctx, PromptFit()
     shown = replace(
         ctx, hits=ctx.hits[: budget.passages], exemplars=ctx.exemplars[: budget.exemplars]
     )
-    return shown, min(budget.chars, MAX_PASSAGE_CHARS)
+    chars = min(budget.chars, MAX_PASSAGE_CHARS)
+    return shown, PromptFit(chars, budget.exemplars > 0, budget.all_facts)
 
 
 def answer_schema(chunk_ids: list[str], model: ModelAPI) -> tuple[dict[str, Any], int]:
@@ -106,7 +129,7 @@ def answer_schema(chunk_ids: list[str], model: ModelAPI) -> tuple[dict[str, Any]
 
 
 def build_messages(
-    ctx: ItemContext, passage_chars: int = MAX_PASSAGE_CHARS
+    ctx: ItemContext, fit: PromptFit = PromptFit()
 ) -> tuple[list[Message], PromptWords]:
     """The chat messages, and the prompt's own wording (for the gate's echo checks). The
     system message (rules and how to answer) is the same for every item, so a backend that
@@ -120,23 +143,30 @@ def build_messages(
         "item_description": item.description,
         "look_for": "\n".join(f"- {x}" for x in item.look_for),
         "rating_guide": guide,
-        "indicators": _indicator_lines(ctx),
-        "exemplars": _exemplar_lines(ctx.exemplars),
-        "evidence": _passages(ctx.hits, ctx.document, passage_chars),
+        "indicators": _indicator_lines(ctx, fit.all_facts),
+        "exemplars": _exemplar_section(ctx.exemplars, fit.exemplar_notes),
+        "evidence": _passages(ctx.hits, ctx.document, fit.passage_chars),
         "chunk_ids": ", ".join(h.chunk.id for h in ctx.hits) or "(none)",
     }
     system = load_prompt("system.md").text
     user = load_prompt("item.md").render(**values)
     own_words = "\n".join(
-        [system, load_prompt("item.md").text, values["item_description"], values["look_for"], guide]
+        [
+            system,
+            load_prompt("item.md").text,
+            EXEMPLARS_HEADING,
+            values["item_description"],
+            values["look_for"],
+            guide,
+        ]
     )
     words = PromptWords(prompt=own_words, exemplars=values["exemplars"])
     return [Message("system", system), Message("user", user)], words
 
 
 def judge_with_model(ctx: ItemContext, model: ModelAPI) -> ItemResult:
-    shown, passage_chars = fit_to(ctx, model)  # the rules baseline still sees every passage
-    messages, words = build_messages(shown, passage_chars)
+    shown, fit = fit_to(ctx, model)  # the rules baseline still sees every passage
+    messages, words = build_messages(shown, fit)
     chunk_ids = [h.chunk.id for h in shown.hits]
     baseline = rules_judge(ctx.item, ctx.document, ctx.indicators, ctx.hits, ctx.exemplars)
     started = time.perf_counter()

@@ -163,7 +163,7 @@ class BudgetedModel(ScriptedModel):
     """A scripted backend that asks for tight passages and capped answers, like the embedded
     one, and records max_tokens."""
 
-    passage_budget = PassageBudget(passages=2, chars=120, exemplars=0)
+    passage_budget = PassageBudget(passages=2, chars=120, exemplars=0, all_facts=False)
     answer_caps = EMBEDDED_CAPS
 
     def __init__(self, reply: Any, notes: list[str] | None = None) -> None:
@@ -203,8 +203,10 @@ def test_a_budgeted_backend_gets_fewer_shorter_passages_and_a_bounded_answer(
     messages, schema = model.calls[0]
     shown = PASSAGE.findall(messages[-1].content)
     assert 1 <= len(shown) <= 2 and all(len(text) <= 120 for _, text in shown)
-    assert "organisations handled this item" in messages[-1].content
-    assert "- none found" in messages[-1].content  # no exemplar notes for this backend
+    # no exemplar notes for this backend, and no empty comparison section either
+    assert "organisations handled this item" not in messages[-1].content
+    assert "- none found" not in messages[-1].content
+    assert "Time horizon:" not in messages[-1].content  # only the item's own facts
     assert schema is not None
     enum = schema["properties"]["evidence"]["items"]["properties"]["chunk_id"]["enum"]
     assert enum == [chunk_id for chunk_id, _ in shown]
@@ -215,6 +217,8 @@ def test_a_budgeted_backend_gets_fewer_shorter_passages_and_a_bounded_answer(
     review_document(SAMPLE_PDF, plain, ReviewOptions(only=["user_centred"], use_cache=False))
     plain_shown = PASSAGE.findall(plain.calls[0][0][-1].content)
     assert len(plain_shown) > len(shown) or any(len(t) > 120 for _, t in plain_shown)
+    assert "organisations handled this item" in plain.calls[0][0][-1].content
+    assert "Time horizon:" in plain.calls[0][0][-1].content  # every fact
     assert "- none found" not in plain.calls[0][0][-1].content  # exemplar notes shown
 
 
@@ -291,3 +295,82 @@ def test_the_real_model_reuses_the_shared_prefix(smollm2: Any, corpus_home: Path
     # llama.cpp's own counter: only the item's own tokens were evaluated
     assert second.evaluated_tokens <= second.prompt_tokens - second.reused_tokens + 1
     assert second.generated_tokens < 300
+
+
+def test_a_small_gguf_gets_the_tight_prompt_and_a_large_one_the_full_prompt(
+    tmp_path: Path,
+) -> None:
+    from pipeline.models.llamacpp import EMBEDDED_PASSAGES, SMALL_MODEL_BYTES, LlamaCppModel
+
+    small, large = tmp_path / "tiny.gguf", tmp_path / "seven-b.gguf"
+    small.write_bytes(b"GGUF" + bytes(1000))
+    with large.open("wb") as out:  # sparse: no disk is used
+        out.truncate(SMALL_MODEL_BYTES + 1)
+    assert LlamaCppModel(small).passage_budget == EMBEDDED_PASSAGES
+    assert LlamaCppModel(large).passage_budget is None
+
+
+class RecordingLlama:
+    """The embedded model, recording each request and its answer."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.id, self.backend, self.max_parallel = inner.id, inner.backend, 1
+        self.passage_budget, self.answer_caps = inner.passage_budget, inner.answer_caps
+        self.calls: list[tuple[Any, Any, int, Generation]] = []
+
+    def generate(
+        self,
+        messages: list[Message],
+        schema: Any = None,
+        max_tokens: int = 400,
+        temperature: float = 0.0,
+    ) -> Generation:
+        generation = self.inner.generate(messages, schema, max_tokens, temperature)
+        self.calls.append((messages, schema, max_tokens, generation))
+        return generation
+
+
+@pytest.mark.slow
+def test_lazy_grammar_gives_create_completions_answers_token_for_token(
+    smollm2: Any, corpus_home: Path
+) -> None:
+    fast = RecordingLlama(smollm2())
+    items = ["focused", "too_long_term", "user_centred", "q05_not_prioritising"]
+    review_document(SAMPLE_PDF, fast, ReviewOptions(only=items, use_cache=False))
+    fast.generate(LOOPING, None, max_tokens=60)  # no grammar, and a loop the guard stops
+    reference = smollm2(lazy_grammar=False)  # llama-cpp-python's own create_completion
+    assert len(fast.calls) == len(items) + 1
+    for messages, schema, max_tokens, answer in fast.calls:
+        again = reference.generate(messages, schema, max_tokens)
+        assert (again.text, again.completion_tokens, again.notes) == (
+            answer.text,
+            answer.completion_tokens,
+            answer.notes,
+        )
+    assert any(call[1] is not None for call in fast.calls)
+
+
+@pytest.mark.slow
+def test_the_grammar_check_refuses_what_the_grammar_forbids(smollm2: Any) -> None:
+    import numpy as np
+
+    from pipeline.models.greedy import GrammarCheck
+    from pipeline.models.llamacpp import _grammar
+
+    model = smollm2()
+    llama = model._load()
+    schema = ModelAnswer.json_schema_for(["c000-p1"])
+    check = GrammarCheck(llama, _grammar(schema))
+    try:
+        brace = llama.tokenize(b"{", add_bos=False, special=False)[0]
+        word = llama.tokenize(b"Hello", add_bos=False, special=False)[0]
+        assert check.allows(brace) and not check.allows(word)
+        logits = np.zeros(llama.n_vocab(), dtype=np.float32)
+        logits[word] = 10.0  # the model's favourite is forbidden: the best allowed one wins
+        logits[brace] = 5.0
+        assert check.best(logits) == brace
+        check.accept(brace)
+        assert not check.allows(brace)  # "{{" is not JSON
+    finally:
+        check.close()

@@ -8,7 +8,10 @@ Three things keep it at the speed of the hardware:
   it run to ``max_tokens``; the cut-off JSON is closed, and the note ``LOOP_NOTE`` says so;
 - one ``Llama`` instance is kept, so llama.cpp reuses the KV cache of the prompt prefix that a
   request shares with the one before (the judge puts the shared instructions first);
-- it asks for tight passages (``passage_budget``), since its prompt is mostly passages.
+- a small model (a GGUF file under ``SMALL_MODEL_BYTES``, like the default) asks for tight
+  passages and no exemplar notes (``passage_budget``), since its prompt is mostly passages and
+  it can only echo notes; a larger GGUF gets the full prompt every served model gets;
+- greedy decoding checks the JSON grammar lazily (:mod:`.greedy`).
 
 The chat prompt is formatted here with the GGUF's own chat template (as llama-cpp-python does)
 so that the stopping criterion can be handed to ``create_completion``.
@@ -28,6 +31,7 @@ from ..answer_bound import AnswerCaps
 from ..diagnose import model_file_corrupt
 from ..errors import ModelError
 from .base import EMBEDDED_MISSING, Generation, Message, _close_truncated, _repair
+from .greedy import greedy_decode
 from .repetition import LOOP_NOTE, RepetitionGuard
 
 DEFAULT_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -42,12 +46,16 @@ class PassageBudget:
     passages: int
     chars: int
     exemplars: int
+    all_facts: bool = True  # False: only the facts about the item's own signals
 
 
 # Prompt tokens cost the embedded model about as much as generated ones, and passages and
 # exemplar notes are most of each item's prompt. Exemplars are for comparison only: a 135M
 # model can only echo them (the report still shows them).
-EMBEDDED_PASSAGES = PassageBudget(passages=3, chars=450, exemplars=0)
+EMBEDDED_PASSAGES = PassageBudget(passages=3, chars=300, exemplars=0, all_facts=False)
+# A GGUF file this size or larger holds a model of a billion parameters or more (a 1B model is
+# about 0.7 GB at 4 bits); it is shown the same passages and exemplar notes as a served model.
+SMALL_MODEL_BYTES = 600_000_000
 # A capable model's answers in evals/answers/good stay within these (at most 2 quotes; quotes
 # mostly under 160 characters, findings under 290, recommendations under 180), and they bound
 # max_tokens to about 300.
@@ -101,7 +109,6 @@ def close_json_prefix(text: str) -> str:
 class LlamaCppModel:
     backend = "llama.cpp"
     max_parallel = 1  # one Llama instance is not thread-safe: items are judged one at a time
-    passage_budget: PassageBudget | None = EMBEDDED_PASSAGES
     answer_caps: AnswerCaps | None = EMBEDDED_CAPS
 
     def __init__(
@@ -111,14 +118,18 @@ class LlamaCppModel:
         seed: int = 0,
         loop_guard: bool = True,
         n_threads: int | None = None,
+        lazy_grammar: bool = True,
     ) -> None:
         self.path = Path(model_path) if model_path else default_model_path()
         if not self.path.is_file():
             raise ModelError(f"GGUF model file not found: {self.path}")
         self.id = DEFAULT_ID if model_path is None else self.path.stem
+        small = self.path.stat().st_size < SMALL_MODEL_BYTES
+        self.passage_budget: PassageBudget | None = EMBEDDED_PASSAGES if small else None
         self.n_ctx = n_ctx
         self.seed = seed
         self.loop_guard = loop_guard
+        self.lazy_grammar = lazy_grammar
         self.n_threads = n_threads or max(1, min(4, os.cpu_count() or 1))
         self.last_timing: EvalTiming | None = None
         self._llama: Any = None
@@ -200,16 +211,19 @@ class LlamaCppModel:
             criteria.append(guard)
         reused = _shared_prefix(llama, tokens)
         llama_cpp.llama_perf_context_reset(llama.ctx)
-        response = llama.create_completion(
-            prompt=tokens,
-            max_tokens=max_tokens,
-            temperature=temperature,
-            seed=self.seed,
-            repeat_penalty=1.0,  # what create_chat_completion passes by default
-            stop=formatted.stop,
-            stopping_criteria=llama_cpp.StoppingCriteriaList(criteria),
-            grammar=_grammar(schema),
-        )
+        if temperature == 0 and self.lazy_grammar:
+            response = _greedy_response(llama, tokens, max_tokens, schema, formatted, criteria)
+        else:
+            response = llama.create_completion(
+                prompt=tokens,
+                max_tokens=max_tokens,
+                temperature=temperature,
+                seed=self.seed,
+                repeat_penalty=1.0,  # what create_chat_completion passes by default
+                stop=formatted.stop,
+                stopping_criteria=llama_cpp.StoppingCriteriaList(criteria),
+                grammar=_grammar(schema),
+            )
         perf = llama_cpp.llama_perf_context(llama.ctx)
         timing = EvalTiming(
             prompt_tokens=len(tokens),
@@ -251,6 +265,23 @@ def _chat_formatter(llama: Any) -> Any:
         bos_token=llama._model.token_get_text(bos) if bos != -1 else "",
         stop_token_ids=[eos],
     )
+
+
+def _greedy_response(
+    llama: Any,
+    tokens: list[int],
+    max_tokens: int,
+    schema: dict[str, Any] | None,
+    formatted: Any,
+    criteria: list[Any],
+) -> dict[str, Any]:
+    """``create_completion``'s answer at temperature 0, from :func:`.greedy.greedy_decode`."""
+    decoded = greedy_decode(
+        llama, tokens, max_tokens, _grammar(schema), formatted.stop or (), criteria
+    )
+    usage = {"prompt_tokens": decoded.prompt_tokens, "completion_tokens": len(decoded.tokens)}
+    choice = {"text": decoded.text, "finish_reason": decoded.finish_reason}
+    return {"choices": [choice], "usage": usage}
 
 
 def _grammar(schema: dict[str, Any] | None) -> Any:
