@@ -10,7 +10,9 @@ the span found, never the model's spelling of it.
 An ellipsis may join fragments of at least :data:`MIN_FRAGMENT_WORDS` words each, found in
 order in the same chunk and on the same page, and only when the skipped text holds no negation.
 A quote whose first words follow a negation in the same clause is dropped too ("replace the EPR"
-from "we will not replace the EPR"), since the span would say the opposite of the page.
+from "we will not replace the EPR"), and so is one that stops just before a negation ("the
+website does" from "the website does not work"), since the span would say the opposite of the
+page. A number is one word: "£1" is not found in "£1.1 million", nor "10" in "10,000".
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ SHORT_FRAGMENT = f"ellipsis between fragments under {MIN_FRAGMENT_WORDS} words"
 NOT_FOUND = "not in the cited passage as whole words"
 SKIPS_NEGATION = "ellipsis skips a negation"
 AFTER_NEGATION = "starts just after a negation"
+BEFORE_NEGATION = "stops just before a negation"
 CROSSES_PAGES = "spans a page break"
 DUPLICATE = "duplicate"
 
@@ -145,6 +148,8 @@ def _is_word_char(text: str, i: int) -> bool:
         return False
     if text[i].isalnum():
         return True
+    if text[i] in ".," and 0 < i < len(text) - 1:  # a decimal point or thousands separator
+        return text[i - 1].isdigit() and text[i + 1].isdigit()
     # an apostrophe or hyphen inside a word ("don't", "non-compliant") joins it
     return (
         text[i] in "'-"
@@ -177,6 +182,16 @@ def _follows_negation(source: str, position: int) -> bool:
     return any(_NEGATION.search(w) for w in words)
 
 
+_NEXT_WORD = re.compile(r"\s+([^\W_]+(?:'[^\W_]+)*)")
+
+
+def _precedes_negation(folded: str, end: int) -> bool:
+    """True when the word right after ``end`` in folded text, with no punctuation between, is
+    a negation: the quote stops short of the "not" that decides its meaning."""
+    match = _NEXT_WORD.match(folded, end)
+    return bool(match and _NEGATION.fullmatch(match.group(1)))
+
+
 @dataclass
 class Span:
     """Where a quote was found: (start, end) pairs in the chunk's own text, one per fragment."""
@@ -197,6 +212,9 @@ def _locate(source: str, fragments: list[str]) -> Span | str:
         found = _rest(text, fragments, first)
         if isinstance(found, str):
             reason = found if reason == NOT_FOUND else reason
+            continue
+        if _precedes_negation(text, found[-1][1]):
+            reason = BEFORE_NEGATION
             continue
         return Span([(folded.origin[s], folded.origin[e - 1] + 1) for s, e in found])
     return reason
