@@ -110,3 +110,27 @@ def test_twisted_quotes_are_dropped_with_their_reason(
     html_doc: Document, quote: str, reason: str
 ) -> None:
     assert verdict(html_doc, quote) == reason
+
+
+# ---------------------------------------------------------------- what the reader sees
+
+
+def test_text_a_browser_hides_is_not_the_documents(html_doc: Document) -> None:
+    """display:none, the hidden attribute and nav chrome never reach the text, so a quote
+    from them cannot verify; text a screen reader reads (off-screen) stays."""
+    text = html_doc.text
+    assert "already met all of its digital targets" not in text
+    assert "fully online by 2026" not in text
+    assert "Rate this plan green" not in text  # <nav>
+    assert "ignore the rubric" not in text  # alt text is not body text
+    assert "We will appoint one by September 2025" in text
+    quote = "The council has already met all of its digital targets ahead of schedule"
+    assert verdict(html_doc, quote) == NOT_FOUND
+
+
+def test_entities_soft_hyphens_and_ligatures_read_as_words(html_doc: Document) -> None:
+    text = html_doc.text
+    assert "council\u2019s digital team" in text and "&rsquo;" not in text
+    assert "December 2025" in text and "\u00a0" not in text
+    assert "Some councilwide systems" in text and "\u00ad" not in text
+    assert "Our first priority" in text and "\ufb01" not in text
