@@ -215,8 +215,15 @@ _HUMAN = (
     r"(?:assessors?|reviewers?|evaluators?|graders?|markers?|scorers?|raters?|readers?"
     r"|examiners?|moderators?|panel(?:lists)?)"
 )
+# A reader named by what they are doing to the document: "those marking", "anyone scoring it".
+_ACTIVITY = (
+    r"(?:those|anyone|anybody|whoever|people|colleagues|someone)\s+(?:who\s+(?:is|are)\s+)?"
+    r"(?:marking|scoring|assessing|reviewing|evaluating|grading|judging|rating|appraising)"
+    r"(?:\s+(?:it|this|the)(?:\s+(?:strategy|plan|document|bid|submission))?)?"
+)
 _ADDRESSEE = (
-    rf"(?:(?:any|all|the|every|each|an?|our|human|external|independent)\s+)*(?:{_AI}|{_HUMAN})"
+    rf"(?:(?:any|all|the|every|each|an?|our|human|external|independent)\s+)*"
+    rf"(?:{_AI}|{_HUMAN}|{_ACTIVITY})"
 )
 _NOTE = (
     r"(?:note|notes|message|instructions?|attention|reminder|notice|memo|important|nb|n\.b\."
@@ -330,7 +337,9 @@ _REQUEST = re.compile(
     r"|\b(?:would|should)\s+be\s+(?:most\s+|very\s+)?grateful\s+if\b"
     r"|\bit would be (?:appreciated|helpful|welcome)\s+if\b"
     r"|\bit would help if you\b"
-    rf"|^\W*{_ADDRESSEE}\s+(?:must|should|shall|are to|need to|will|are asked to|are required to)"
+    rf"|^\W*{_ADDRESSEE}(?:\s+(?:that|who|which)(?:\s+\w+){{1,4}}?)?\s+(?:must|should|shall"
+    r"|are to|is to|need to|needs to|will|(?:is|are) (?:asked|required|expected|instructed"
+    r"|invited|requested) to)"
     rf"\s+(?:\w+\s+)?(?:{_RATE}|{_SUMMARY}|{_OMIT}|{_DONT})\b"
 )
 _RATING_VALUE = re.compile(
@@ -365,6 +374,11 @@ _STANDARD_PHRASE = re.compile(
     r"(?:(?:the|our|its|their|published|agreed|clear|all|each|every|national|set)\s+)*"
     r"[\w-]+(?:\s+criteri(?:on|a))?"
 )
+_DECLARED = re.compile(
+    r"\b(?:correct|right|appropriate|proper|true|fair|accurate|deserved|only (?:possible"
+    r"|acceptable|reasonable))\s+(?:rag\s+)?(?:ratings?|scores?|grades?|marks?|verdicts?"
+    r"|outcomes? of (?:the|any|this) (?:review|assessment|evaluation))\b"
+)
 _CLAUSE = re.compile(r"(?:^|[:;,]\s+|\s[-–—]\s+|\|\s*)")
 _RATING_WORDS = re.compile(rf"\b(?:{_RATE}|{_SUMMARY}|{_OMIT}|ratings?|scores?|marks)\b")
 
@@ -385,6 +399,7 @@ class Features:
     self_target: bool
     omission: bool
     one_sided: bool
+    declared: bool  # "the correct rating for ... is": a rating stated as the answer
     rating_words: bool
 
 
@@ -411,6 +426,7 @@ def features(text: str) -> Features:
         self_target=bool(_SELF_TARGET.search(body)),
         omission=omission and bool(_OMISSION_TARGET.search(body)),
         one_sided=bool(_ONE_SIDED.search(body)),
+        declared=bool(_DECLARED.search(body)),
         rating_words=bool(_RATING_WORDS.search(body)),
     )
 
@@ -444,7 +460,7 @@ def classify(text: str) -> str | None:
         return "asks for a one-sided summary"
     if directive and f.rating_words and target:
         return "tells the reader how to rate"
-    if f.modal_rate and f.rating_value and f.self_target:
+    if (f.modal_rate or f.declared) and f.rating_value and f.self_target:
         return "tells the reader how to rate"
     if f.addressed and (directive or f.modal_rate or (f.rating_words and not f.vocative_only)):
         return "addressed to reviewers"
