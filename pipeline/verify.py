@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from .injection import is_withheld
 from .records import Chunk, Document, Evidence
 
 MIN_QUOTE_WORDS = 6
@@ -62,6 +63,8 @@ _NEGATION = re.compile(
 # A clause ends at . ! ? ; : or at a line break before a capital, digit or bullet (a heading
 # above a sentence); a line break inside wrapped prose ("will not\nreplace") does not end one.
 _CLAUSE_END = re.compile(r"[.!?;:]|\n(?=\s*[A-Z0-9\u2022*-])")
+# Ingest joins a table row's cells with " | ": a run across it is not one text of the document.
+_CELL_BREAK = re.compile(r" \| ")
 _EDGE_JUNK = "\"' \t\n.,;:"
 
 # Reasons a quote is dropped, as counted in ItemStats.drop_reasons.
@@ -73,7 +76,9 @@ SKIPS_NEGATION = "ellipsis skips a negation"
 AFTER_NEGATION = "starts just after a negation"
 BEFORE_NEGATION = "stops just before a negation"
 CROSSES_PAGES = "spans a page break"
+CROSSES_CELLS = "runs across table cells"
 DUPLICATE = "duplicate"
+WITHHELD = "quotes text withheld as addressed to reviewers"
 
 
 @dataclass(frozen=True)
@@ -258,6 +263,8 @@ def locate_quote(document: Document, chunk: Chunk, quote: str) -> Located | str:
     span = _locate(chunk.text, fragments)
     if isinstance(span, str):
         return span
+    if any(_CELL_BREAK.search(chunk.text, s, e) for s, e in span.pieces):
+        return CROSSES_CELLS
     pages = {_page_at(document, chunk.start + pos) for piece in span.pieces for pos in piece}
     if len(pages) != 1:
         return CROSSES_PAGES
@@ -299,7 +306,8 @@ def verify_citations(
     document: Document, citations: list[Citation], allowed: set[str]
 ) -> Verification:
     """Strip IDs outside the retrieved set, verify quotes, drop what cannot be verified and
-    count why."""
+    count why. A quote of text the injection check withheld is dropped too: it is the
+    document's wording, but it is not evidence, and it must not count as support."""
     evidence: list[Evidence] = []
     invented: list[str] = []
     reasons: Counter[str] = Counter()
@@ -313,6 +321,9 @@ def verify_citations(
         found = locate_quote(document, chunk, citation.quote)
         if isinstance(found, str):
             reasons[found] += 1
+            continue
+        if is_withheld(document, found.text):
+            reasons[WITHHELD] += 1
             continue
         key = (found.page, fold(found.text).text)
         if key in seen:
