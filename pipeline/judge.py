@@ -185,6 +185,7 @@ def judge_with_model(ctx: ItemContext, model: ModelAPI) -> ItemResult:
             hit_token_limit=generation.completion_tokens >= max_tokens
             or len(answer.finding) >= MAX_FINDING_CHARS - 1,
             item_words=item_wording(ctx.item),
+            item_title=ctx.item.title,
         )
     )
     unusable = verdict.unusable + _looped(generation)

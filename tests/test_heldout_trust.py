@@ -366,3 +366,126 @@ def test_indicator_evidence_from_a_docx_table_passes_the_independent_recheck(
         if e.verified and checker.check(e) != ""
     ]
     assert failures == []
+
+
+# ---------------------------------------------------------------- the gate
+
+
+def gate(item_id: str, rating: str, finding: str, quotes: int = 1) -> list[str]:
+    from pipeline.judge import item_wording
+    from pipeline.quality import GateInput, assess
+    from pipeline.rubric import load_rubric
+
+    item = next(i for i in load_rubric().items if i.id == item_id)
+    return assess(
+        GateInput(
+            kind=item.kind,
+            rating=rating,
+            finding=finding,
+            recommendation="Name an owner and a date for each commitment.",
+            verified_quotes=quotes,
+            prompt_words=item.description,
+            item_words=item_wording(item),
+            item_title=item.title,
+        )
+    ).unusable
+
+
+@pytest.mark.parametrize(
+    ("item_id", "rating", "finding", "quotes"),
+    [
+        # specific, with a quote
+        (
+            "realistic",
+            "amber",
+            "The plan costs \u00a34.2 million but only \u00a31.1 million is budgeted; the rest "
+            "depends on savings from closing server rooms that have not closed yet.",
+            1,
+        ),
+        (
+            "q10_risks",
+            "green",
+            "The plan names its biggest risk, recruiting data engineers, gives it an owner in the "
+            "Director of Resources and a fallback of training four analysts.",
+            1,
+        ),
+        # a warning sign avoided, said in the item's own words, with a reason
+        (
+            "vague",
+            "green",
+            "The strategy is not vague: each commitment has a date and an owner.",
+            1,
+        ),
+        # absence judgements a capable model makes: no quote, saying what is missing
+        (
+            "q05_not_prioritising",
+            "red",
+            "Nothing is ruled out: the plan never says what the council will stop doing or defer.",
+            0,
+        ),
+        (
+            "realistic",
+            "red",
+            "The strategy does not show goals sized to capacity and funding.",
+            0,
+        ),
+        # a mixed finding beside a firm rating is the model's call, not a contradiction
+        (
+            "realistic",
+            "red",
+            "The plan is realistic about money but not about staff, and staff are its main cost.",
+            1,
+        ),
+    ],
+)
+def test_the_gate_keeps_what_a_capable_model_says(
+    item_id: str, rating: str, finding: str, quotes: int
+) -> None:
+    assert gate(item_id, rating, finding, quotes) == []
+
+
+@pytest.mark.parametrize(
+    ("item_id", "rating", "finding"),
+    [
+        (
+            "realistic",
+            "green",
+            "The strategy is not realistic: none of its goals are costed or dated.",
+        ),
+        ("realistic", "green", "This is not shown: the plan never says what has been delivered."),
+        (
+            "realistic",
+            "red",
+            "The strategy clearly shows this: it names what was delivered in 2024 and costs"
+            " each goal.",
+        ),
+        ("vague", "green", "The strategy is vague: most commitments have no date or owner."),
+        ("vague", "red", "The strategy is not vague: each commitment has a date and an owner."),
+        (
+            "q10_risks",
+            "red",
+            "The strategy answers this well: it names three risks, each with an owner.",
+        ),
+        ("q10_risks", "green", "The strategy does not answer this: no risk is named anywhere."),
+    ],
+)
+def test_a_rating_its_own_finding_contradicts_is_not_kept(
+    item_id: str, rating: str, finding: str
+) -> None:
+    from pipeline.quality import CONTRADICTS_RATING
+
+    assert CONTRADICTS_RATING in gate(item_id, rating, finding)
+
+
+@pytest.mark.parametrize(
+    ("item_id", "finding"),
+    [
+        ("realistic", "The strategy is realistic and clearly meets this item in full."),
+        ("realistic", "This strategy is realistic: its goals are plausible and achievable."),
+        ("focused", "The strategy is focused and clearly shows a small number of priorities."),
+    ],
+)
+def test_a_finding_that_only_restates_the_item_is_not_kept(item_id: str, finding: str) -> None:
+    from pipeline.quality import RESTATES_ITEM
+
+    assert RESTATES_ITEM in gate(item_id, "green", finding)
