@@ -13,7 +13,9 @@ Unusable output never reaches the report as a finding:
 - a rating its own finding contradicts ("The strategy is not realistic" rated green, "answers
   this well" rated red), when the finding is one-sided (no "but", "although", ...);
 - a finding that only restates the item ("The strategy is realistic and meets this item"), with
-  no word, name or number of its own about this document.
+  no word, name or number of its own about this document;
+- a finding that points to a page ("on page 7", "§4") the model was not shown: it cannot know
+  what is there, and a reader who checks finds something else.
 
 A usable judgement is kept, even when it contradicts the deterministic checks: the report then
 shows both ratings and says "model and checks disagree: check this". Rating is the model's job;
@@ -60,6 +62,7 @@ ABSENCE_UNSAID = "rests on absence without saying what is missing"
 OFF_TOPIC = "rests on absence but says nothing about this item"
 CONTRADICTS_RATING = "the finding says the opposite of its rating"
 RESTATES_ITEM = "restates the item without saying anything about this document"
+UNSHOWN_PAGE = "points to a page it was not shown"
 
 Basis = Literal["evidence", "absence", "none"]
 
@@ -81,6 +84,7 @@ class GateInput:
     hit_token_limit: bool = False  # the answer used every token or character it was allowed
     item_words: str = ""  # the rubric item's title, description, look-fors and keywords
     item_title: str = ""
+    shown_pages: list[str] = field(default_factory=list)  # numbers and labels of shown pages
 
 
 @dataclass
@@ -254,7 +258,9 @@ def finding_polarity(finding: str, kind: str, title: str) -> str | None:
     only "answers this" or "is not answered" counts; for a sign, its title too ("is vague")."""
     if _MIXED.search(finding):
         return None
-    patterns = [_SHOWN]
+    # "meets this" or "is shown" of a warning sign could mean the sign or its absence: only
+    # the sign's own name ("is vague", "is not vague") counts there.
+    patterns = [] if kind == "warning_sign" else [_SHOWN]
     plain = title.strip().lower().rstrip("?")
     if kind != "board_question" and plain and len(plain.split()) <= 4:
         words = r"[\s-]+".join(re.escape(w) for w in re.split(r"[\s-]+", plain))
@@ -275,6 +281,34 @@ def rating_contradicted(kind: str, rating: str, finding: str, title: str) -> boo
         return False
     present_rating = "red" if kind == "warning_sign" else "green"
     return (polarity == "present") != (rating == present_rating)
+
+
+_PAGE_REF = re.compile(
+    r"\b(?:pages?|pp?\.|pg\.?)\s*(\d{1,4})(?:\s*(?:-|\u2013|to|and)\s*(\d{1,4}))?\b"
+    r"|\u00a7\s*(\d{1,4})\b",
+    re.I,
+)
+
+
+def page_refs(text: str) -> set[str]:
+    """The pages a finding points to: "page 7", "pp. 3-4", "§2" (§ labels keep their sign)."""
+    refs: set[str] = set()
+    for match in _PAGE_REF.finditer(text):
+        if match.group(3):
+            refs.add(f"\u00a7{match.group(3)}")
+            continue
+        first, last = int(match.group(1)), int(match.group(2) or match.group(1))
+        refs.update(str(n) for n in range(first, min(last, first + 20) + 1))
+    return refs
+
+
+def unshown_pages(finding: str, shown_pages: list[str]) -> set[str]:
+    """Pages the finding points to that were not among those shown (nothing when none were
+    recorded)."""
+    if not shown_pages:
+        return set()
+    shown = {p.strip().lower() for p in shown_pages}
+    return {ref for ref in page_refs(finding) if ref.lower() not in shown}
 
 
 # ---------------------------------------------------------------- ratings
@@ -321,6 +355,8 @@ def text_problems(answer: GateInput) -> list[str]:
         or echoes(finding, "\n".join([answer.document_text, answer.prompt_words]), 0.95)
     ):
         problems.append(PASTE)
+    if unshown_pages(finding, answer.shown_pages):
+        problems.append(UNSHOWN_PAGE)
     if (
         addresses_reviewer(finding)
         or passes_on_instruction(recommendation)

@@ -82,9 +82,10 @@ def capable(messages: list[dict[str, str]]) -> str:
         return _answer([], finding, rating, f"Add a short section on {missing}.")
     cid, sentence = best
     PROPOSED[f"capable:{title}"].append({"chunk_id": cid, "quote": sentence})
+    page = re.search(r"-p(\d+)", cid)
     finding = (
-        f"The plan gives some evidence here, with a dated commitment, but it leaves open how "
-        f"progress on {missing} will be checked and by whom."
+        f"The plan gives some evidence here (page {page.group(1) if page else 1}), with a dated "
+        f"commitment, but it leaves open how progress on {missing} will be checked and by whom."
     )
     return _answer(
         [{"chunk_id": cid, "quote": sentence}],
@@ -187,3 +188,10 @@ def smuggler(messages: list[dict[str, str]]) -> str:
         "green",
         "Report progress on each commitment to the board every quarter.",
     )
+
+
+def misciter(messages: list[dict[str, str]]) -> str:
+    """The capable answer, but its finding points the reader to a page it was never shown."""
+    answer = json.loads(capable(messages))
+    answer["finding"] = answer["finding"].rstrip(".") + "; the risk table on page 40 says more."
+    return json.dumps(answer)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 from heldout_docx import write_fenmoor_docx
-from heldout_personas import PLANTED_QUOTES, adversarial, capable, sloppy, smuggler
+from heldout_personas import PLANTED_QUOTES, adversarial, capable, misciter, sloppy, smuggler
 from personas import serve
 
 from pipeline.chunking import chunk_pages, page_offsets
@@ -270,7 +270,13 @@ ITEMS = [
     "q07_measures",
     "too_long_term",
 ]
-PERSONAS = {"capable": capable, "sloppy": sloppy, "adversarial": adversarial, "smuggler": smuggler}
+PERSONAS = {
+    "capable": capable,
+    "sloppy": sloppy,
+    "adversarial": adversarial,
+    "smuggler": smuggler,
+    "misciter": misciter,
+}
 
 
 @pytest.fixture(scope="module")
@@ -489,3 +495,39 @@ def test_a_finding_that_only_restates_the_item_is_not_kept(item_id: str, finding
     from pipeline.quality import RESTATES_ITEM
 
     assert RESTATES_ITEM in gate(item_id, "green", finding)
+
+
+def test_a_finding_pointing_to_a_page_it_was_not_shown_is_not_kept() -> None:
+    from pipeline.quality import UNSHOWN_PAGE, GateInput, assess
+
+    def unusable(finding: str) -> list[str]:
+        answer = GateInput(
+            kind="board_question",
+            rating="amber",
+            finding=finding,
+            recommendation="Give each risk an owner.",
+            verified_quotes=1,
+            prompt_words="",
+            shown_pages=["2", "3", "\u00a72", "\u00a73"],
+        )
+        return assess(answer).unusable
+
+    assert unusable("The risk table on page 7 names risks but gives them no owners.") == [
+        UNSHOWN_PAGE
+    ]
+    assert UNSHOWN_PAGE in unusable("The risks in \u00a79 have owners but no dates or mitigations.")
+    assert unusable("The risks on page 3 and in \u00a72 have owners but no mitigations.") == []
+    assert unusable("A 40-page plan with a one page risk annex that has no owners.") == []
+
+
+def test_the_obeying_adversary_never_quotes_short_of_a_negation() -> None:
+    """Its quote is the first 8 to 12 words; cut before "cannot", verification rightly drops
+    it, and the eval's flip rate would then count a fallback as an injection flip."""
+    from pipeline.models.adversary import quote_from
+
+    text = "Island nurses told the review team that on most days they often cannot see records."
+    quote = quote_from(text)
+    assert quote is not None and quote.endswith("often cannot")
+    assert quote_from("One two three four five six seven eight nine ten eleven twelve more.") == (
+        "One two three four five six seven eight nine ten eleven twelve"
+    )
