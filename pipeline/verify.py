@@ -8,7 +8,8 @@ a changed inflection, not a word boundary. The evidence shown is the document's 
 the span found, never the model's spelling of it.
 
 An ellipsis may join fragments of at least :data:`MIN_FRAGMENT_WORDS` words each, found in
-order in the same chunk and on the same page, and only when the skipped text holds no negation.
+order in the same chunk and on the same page, and only when the skipped text holds no negation
+and no condition or exception ("only if", "unless", "subject to", "depends on").
 A quote whose first words follow a negation in the same clause is dropped too ("replace the EPR"
 from "we will not replace the EPR"), and so is one that stops just before a negation ("the
 website does" from "the website does not work"), since the span would say the opposite of the
@@ -60,6 +61,11 @@ _ELLIPSIS = re.compile(r"\s*\[?\s*(?:\.\s?){2}\.\s*\]?\s*")
 _NEGATION = re.compile(
     r"\b(?:not|no|never|without|cannot|nor|neither|none|nothing|nobody|nowhere)\b|n't\b"
 )
+# Words that limit what a sentence commits to: skipping them says more than the page does.
+_QUALIFIER = re.compile(
+    r"\b(?:unless|except|excluding|only|if|until|subject to|provided|providing|depends?"
+    r"|dependent|depending|conditional|assuming|whether)\b"
+)
 # A clause ends at . ! ? ; : or at a line break before a capital, digit or bullet (a heading
 # above a sentence); a line break inside wrapped prose ("will not\nreplace") does not end one.
 _CLAUSE_END = re.compile(r"[.!?;:]|\n(?=\s*[A-Z0-9\u2022*-])")
@@ -73,6 +79,7 @@ TOO_SHORT = f"under {MIN_QUOTE_WORDS} words"
 SHORT_FRAGMENT = f"ellipsis between fragments under {MIN_FRAGMENT_WORDS} words"
 NOT_FOUND = "not in the cited passage as whole words"
 SKIPS_NEGATION = "ellipsis skips a negation"
+SKIPS_QUALIFIER = "ellipsis skips a condition or exception"
 AFTER_NEGATION = "starts just after a negation"
 BEFORE_NEGATION = "stops just before a negation"
 CROSSES_PAGES = "spans a page break"
@@ -234,6 +241,8 @@ def _rest(text: str, fragments: list[str], first: int) -> list[tuple[int, int]] 
             return NOT_FOUND
         if _NEGATION.search(text[after:position]):
             return SKIPS_NEGATION
+        if _QUALIFIER.search(text[after:position]):
+            return SKIPS_QUALIFIER
         pieces.append((position, position + len(fragment)))
     return pieces
 

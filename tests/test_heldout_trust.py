@@ -25,6 +25,7 @@ from pipeline.verify import (
     CROSSES_CELLS,
     NOT_FOUND,
     SKIPS_NEGATION,
+    SKIPS_QUALIFIER,
     TOO_SHORT,
     WITHHELD,
     Located,
@@ -119,12 +120,38 @@ def test_faithful_quotes_verify_on_the_html_document(html_doc: Document, quote: 
             BEFORE_NEGATION,
         ),
         ("before it goes live, and no service will go live", BEFORE_NEGATION),
+        # an ellipsis over the condition the commitment rests on
+        (
+            "of which \u00a31.1 million is already in ... savings from closing the server rooms",
+            SKIPS_QUALIFIER,
+        ),
+        # stitched from two far-apart sentences
+        (
+            "Our first priority is a single account for residents and the Cabinet Member for"
+            " Resources reviews it every October",
+            NOT_FOUND,
+        ),
+        # the prompt's own words, not the document's
+        ("You review public-sector digital strategies for a chief digital officer", NOT_FOUND),
     ],
 )
 def test_twisted_quotes_are_dropped_with_their_reason(
     html_doc: Document, quote: str, reason: str
 ) -> None:
     assert verdict(html_doc, quote) == reason
+
+
+def test_a_quote_stitched_from_two_sections_never_verifies(html_doc: Document) -> None:
+    stitched = (
+        "Our first priority is a single account for residents ... The biggest risk is"
+        " recruiting data engineers"
+    )
+    assert not isinstance(verdict(html_doc, stitched), Located)
+    document = read_document(HTML)
+    pages = page_offsets(document.pages)
+    small = document.model_copy(update={"pages": pages, "chunks": chunk_pages(pages, size=600)})
+    for chunk in small.chunks:  # nor in any chunk of a smaller size
+        assert not isinstance(locate_quote(small, chunk, stitched), Located)
 
 
 # ---------------------------------------------------------------- what the reader sees
