@@ -353,6 +353,8 @@ def test_every_shown_quote_is_the_documents_on_its_own_page_and_nothing_planted_
             assert checker.check(evidence) == "", (persona, item.id, evidence.quote)
             labels = page_labels_holding(path, evidence.quote)
             assert evidence.page_label in labels, (item.id, evidence.quote, labels)
+    report = (tmp_path / "out" / "review.md").read_text(encoding="utf-8")
+    assert "PDF page" not in report  # an HTML or DOCX file has sections, not PDF pages
     shown = fold(shown_text(review)).text
     for planted in PLANTED_QUOTES:
         assert fold(planted).text[:40] not in shown, (persona, planted)
