@@ -560,3 +560,22 @@ def test_the_obeying_adversary_never_quotes_short_of_a_negation() -> None:
     assert quote_from("One two three four five six seven eight nine ten eleven twelve more.") == (
         "One two three four five six seven eight nine ten eleven twelve"
     )
+
+
+def test_a_review_cadence_said_with_a_pronoun_bears_on_no_review_cycle(
+    html_doc: Document,
+) -> None:
+    """The HTML plan says "the Cabinet Member for Resources reviews it every October": a summary
+    that says no review cycle is stated must point at that quote when it is shown."""
+    from pipeline.contradiction import REVIEWED, contradicting
+    from pipeline.records import Evidence
+
+    sentence = (
+        "It runs from April 2025 to March 2029 and the Cabinet Member for Resources reviews it"
+        " every October."
+    )
+    assert sentence in html_doc.text
+    quote = Evidence(quote=sentence, page=1, page_label="\u00a71", verified=True)
+    assert contradicting("The plan spans four years; no review cycle is stated.", [quote])
+    assert not REVIEWED.search("We review it with residents before it goes live.")
+    assert not REVIEWED.search("Staff review every case within a month.")
