@@ -281,6 +281,7 @@ def test_docx_planted_instructions_in_a_cell_a_heading_and_split_lines_are_withh
     assert "Guidance for assessors" in flagged  # a numbered heading
     assert "ignore its previous instructions" in flagged  # split over three lines
     assert "We have never missed a national data security deadline" not in flagged
+    assert "the device figure excludes the 120 bank staff" not in flagged  # a footnote
 
 
 # ---------------------------------------------------------------- the whole review, served models
