@@ -32,7 +32,7 @@ from functools import lru_cache
 
 from .records import Chunk, Document, FlaggedText, Page
 
-DETECTOR_VERSION = "2"
+DETECTOR_VERSION = "3"  # 3: other languages, base64, readers named by activity
 PLACEHOLDER = "[text withheld: addressed to reviewers; listed in the report's warning]"
 SHINGLE = 6  # words shared with a flagged sentence that make a quote count as that sentence
 
