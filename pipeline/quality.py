@@ -302,12 +302,12 @@ def page_refs(text: str) -> set[str]:
     return refs
 
 
-def unshown_pages(finding: str, shown_pages: list[str]) -> set[str]:
-    """Pages the finding points to that were not among those shown (nothing when none were
-    recorded)."""
+def unshown_pages(finding: str, shown_pages: list[str], document_text: str = "") -> set[str]:
+    """Pages the finding points to that were not among those shown, nor named by the document
+    itself ("the risk register on page 12"); nothing when no shown pages were recorded."""
     if not shown_pages:
         return set()
-    shown = {p.strip().lower() for p in shown_pages}
+    shown = {p.strip().lower() for p in shown_pages} | page_refs(document_text)
     return {ref for ref in page_refs(finding) if ref.lower() not in shown}
 
 
@@ -355,7 +355,7 @@ def text_problems(answer: GateInput) -> list[str]:
         or echoes(finding, "\n".join([answer.document_text, answer.prompt_words]), 0.95)
     ):
         problems.append(PASTE)
-    if unshown_pages(finding, answer.shown_pages):
+    if unshown_pages(finding, answer.shown_pages, answer.document_text):
         problems.append(UNSHOWN_PAGE)
     if (
         addresses_reviewer(finding)

@@ -548,6 +548,18 @@ def test_a_finding_pointing_to_a_page_it_was_not_shown_is_not_kept() -> None:
     assert UNSHOWN_PAGE in unusable("The risks in \u00a79 have owners but no dates or mitigations.")
     assert unusable("The risks on page 3 and in \u00a72 have owners but no mitigations.") == []
     assert unusable("A 40-page plan with a one page risk annex that has no owners.") == []
+    # the document's own cross-reference, passed on, is not a page it made up
+    relayed = GateInput(
+        kind="board_question",
+        rating="amber",
+        finding="Risks are only listed in the register on page 12, which has no owners.",
+        recommendation="Give each risk an owner.",
+        verified_quotes=1,
+        prompt_words="",
+        document_text="The full risk register is on page 12.",
+        shown_pages=["2", "3"],
+    )
+    assert assess(relayed).unusable == []
 
 
 def test_the_obeying_adversary_never_quotes_short_of_a_negation() -> None:
