@@ -15,9 +15,16 @@ from dataclasses import dataclass
 from .records import Evidence
 
 _STRATEGY = r"(?:strateg(?:y|ies)|plan|roadmap|this document|priorities)"
+_CADENCE = (
+    r"(?:every|each)\s+(?:\w+\s+)?(?:year|month|quarter|spring|summer|autumn|winter|january"
+    r"|february|march|april|may|june|july|august|september|october|november|december)"
+    r"|annually|yearly|quarterly|twice a year|once a year"
+)
 REVIEWED = re.compile(
     rf"\b{_STRATEGY}\b.{{0,60}}\b(?:review|refresh|revisit|revis|updat)\w*"
-    rf"|\b(?:review|refresh|revisit|revis|updat)\w*\b.{{0,40}}\b{_STRATEGY}\b",
+    rf"|\b(?:review|refresh|revisit|revis|updat)\w*\b.{{0,40}}\b{_STRATEGY}\b"
+    # "the Cabinet Member reviews it every October": the pronoun with a cadence
+    rf"|\b(?:review|refresh|revisit|revis|updat)\w*\s+(?:it|this|them)\s+(?:{_CADENCE})\b",
     re.I | re.S,
 )
 _DATED = re.compile(r"\b(?:by|before|in|from|until)\s+(?:\w+\s+)?20\d{2}\b", re.I)

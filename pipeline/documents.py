@@ -319,13 +319,15 @@ def _read_docx(path: Path, password: str | None = None) -> RawPages:
 
 
 def _docx_blocks(document: object) -> list[tuple[bool, str]]:
+    """Paragraphs and table rows in reading order, so a table stays in its own section."""
     blocks: list[tuple[bool, str]] = []
-    for para in document.paragraphs:  # type: ignore[attr-defined]
-        style = (para.style.name if para.style is not None else "") or ""
-        blocks.append((style.startswith(("Heading 1", "Heading 2", "Title")), para.text))
-    for table in document.tables:  # type: ignore[attr-defined]
-        for row in table.rows:
-            blocks.append((False, " | ".join(cell.text for cell in row.cells)))
+    for part in document.iter_inner_content():  # type: ignore[attr-defined]
+        if hasattr(part, "rows"):
+            for row in part.rows:
+                blocks.append((False, " | ".join(cell.text for cell in row.cells)))
+            continue
+        style = (part.style.name if part.style is not None else "") or ""
+        blocks.append((style.startswith(("Heading 1", "Heading 2", "Title")), part.text))
     return blocks
 
 

@@ -8,6 +8,7 @@ RecursionError, no quadratic walk over descendants.
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 BLOCKS = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "td", "th", "blockquote", "pre", "dd"}
@@ -50,6 +51,21 @@ VOID = {
     "track",
     "wbr",
 }
+# An element a browser does not show: its text is not the document's (a reader never sees it),
+# so it is neither quoted nor shown to a model.
+_HIDDEN_STYLE = re.compile(
+    r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)|font-size\s*:\s*0"
+    r"(?:\.0*)?(?:px|pt|em|rem|%)?\s*(?:;|$|!)|opacity\s*:\s*0(?:\.0*)?\s*(?:;|$|!))",
+    re.I,
+)
+
+
+def is_hidden(attrs: list[tuple[str, str | None]]) -> bool:
+    """The element carries the ``hidden`` attribute or an inline style that hides it."""
+    found = dict(attrs)
+    return "hidden" in found or bool(_HIDDEN_STYLE.search(found.get("style") or ""))
+
+
 # An opening tag of these closes an open one of the same name (<p>a<p>b, <li>a<li>b).
 SELF_CLOSING_SIBLINGS = {"p", "li", "td", "th", "tr", "dt", "dd", "option"}
 
@@ -68,6 +84,7 @@ class _BlockParser(HTMLParser):
         self.loose: list[str] = []  # text in no block element: used only if there are no blocks
         self.buffer: list[str] = []
         self.block_tags: list[str] = []  # the open BLOCKS elements, innermost last
+        self.hidden_at: list[int] = []  # stack depths of the open hidden elements
 
     # ------------------------------------------------------------ events
 
@@ -86,6 +103,9 @@ class _BlockParser(HTMLParser):
         if tag in BREAKS:
             self._flush()
         self._push(tag)
+        if is_hidden(attrs):
+            self.hidden_at.append(len(self.stack))
+            self.skipping += 1
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "title":
@@ -113,6 +133,9 @@ class _BlockParser(HTMLParser):
     def _close(self, tag: str) -> None:
         """Pop elements up to and including the innermost open ``tag``."""
         while self.stack:
+            if self.hidden_at and self.hidden_at[-1] == len(self.stack):
+                self.hidden_at.pop()
+                self.skipping -= 1
             top = self.stack.pop()
             self.open_count[top] -= 1
             if top in SKIPPED:

@@ -22,6 +22,8 @@ evidence, and from model evidence. The report opens with a warning that lists th
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -30,7 +32,7 @@ from functools import lru_cache
 
 from .records import Chunk, Document, FlaggedText, Page
 
-DETECTOR_VERSION = "2"
+DETECTOR_VERSION = "3"  # 3: other languages, base64, readers named by activity
 PLACEHOLDER = "[text withheld: addressed to reviewers; listed in the report's warning]"
 SHINGLE = 6  # words shared with a flagged sentence that make a quote count as that sentence
 
@@ -108,11 +110,85 @@ _WATCHED = frozenset(
 _TOKEN = re.compile(r"[\w@$!|]+")
 
 
+# Instructions in another language are read through a small glossary of the words an
+# instruction to a reviewer is made of (who is addressed, "please", "ignore", "previous",
+# "instructions", a rating verb or value, "all", "this plan"), in French, German, Spanish,
+# Italian, Portuguese and Dutch, so the same structural features apply. Only words that are not
+# also English words are glossed.
+_GLOSSARY: dict[str, str] = {
+    "reviewers": (
+        "évaluateurs évaluateur évaluatrices evaluateurs evaluateur examinateurs correcteurs "
+        "relecteurs bewerter bewerterin gutachter gutachterin prüfer prüferin pruefer "
+        "evaluadores evaluador evaluadoras revisores revisor examinadores valutatori "
+        "valutatore revisori revisore esaminatori avaliadores avaliador beoordelaars "
+        "beoordelaar recensenten"
+    ),
+    "model": ("modèle modèles sprachmodell modelo modelos modello modelli taalmodel"),
+    "please": ("bitte veuillez svp alstublieft"),
+    "ignore": (
+        "ignorez ignorer ignorieren ignoriere ignoriert ignorar ignoren ignorad ignorate "
+        "ignora ignorem negeer negeren oubliez oublier vergessen vergiss olvida olvide olviden "
+        "dimentica dimenticate esqueça esqueçam"
+    ),
+    "previous": (
+        "précédentes précédents précédente précédent antérieures antérieurs vorherigen "
+        "vorherige bisherigen vorigen anteriores anterior precedenti precedente anteriori "
+        "eerdere vorige"
+    ),
+    "instructions": (
+        "consignes anweisungen anweisung instruktionen vorgaben instrucciones instrucción "
+        "instruções istruzioni instructies"
+    ),
+    "rate": (
+        "bewerten bewertet bewerte benoten notez noter évaluez évaluer evaluez attribuez "
+        "attribuer donnez donner califiquen califique calificar califica puntúen puntúe "
+        "evalúen evalúe valutate valutare assegnate assegnare avalie avaliem atribua atribuam "
+        "beoordeel beoordeelt geef"
+    ),
+    "green": ("grün gruen vert verte verts verde verdi groen"),
+    "highest": (
+        "maximale höchstnote höchste höchsten bestnote bestnoten máxima máximo massimo "
+        "massima máxima hoogste meilleure"
+    ),
+    "rating": (
+        "bewertung bewertungen punktzahl calificación puntuación valutazione avaliação beoordeling"
+    ),
+    "all": ("alle allen tous toutes todos todas tutti tutte"),
+    "items": ("punkten punkte critères critère kriterien criterios criterio criteri"),
+    "this": ("ce cette diesen dieser dieses diese este esta questo questa deze"),
+    "strategy": ("stratégie estrategia strategia"),
+    "you": ("vous sie usted ustedes"),
+}
+_GLOSS = {word: english for english, words in _GLOSSARY.items() for word in words.split()}
+_GLOSS_WORD = re.compile(r"[^\W\d_]+")
+_PHRASES = re.compile(r"\b(?:por favor|per favore|s'il vous pla[iî]t|s’il vous pla[iî]t)\b")
+# A run of base64 long enough to hide a sentence; decoded when it decodes to plain text.
+_BASE64 = re.compile(r"(?<![\w+/])[A-Za-z0-9+/]{20,}={0,2}(?![\w+/=])")
+
+
+def _decode_base64(match: re.Match[str]) -> str:
+    token = match.group(0)
+    try:
+        decoded = base64.b64decode(token + "=" * (-len(token) % 4), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return token
+    plain = decoded.isprintable() and sum(c.isalpha() or c == " " for c in decoded) > 0.8 * len(
+        decoded
+    )
+    return decoded if plain and " " in decoded else token
+
+
+def _gloss(text: str) -> str:
+    text = _PHRASES.sub("please", text)
+    return _GLOSS_WORD.sub(lambda m: _GLOSS.get(m.group(0), m.group(0)), text)
+
+
 def detection_form(text: str) -> str:
-    """Lower-case text with invisible characters removed, look-alike letters mapped to Latin,
-    disguised watched words decoded, and whitespace collapsed. For detection only."""
-    text = INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
-    text = text.lower().translate(_CONFUSABLES)
+    """Lower-case text with invisible characters removed, base64 runs decoded, look-alike
+    letters mapped to Latin, disguised watched words decoded, instruction words in a few other
+    languages glossed in English, and whitespace collapsed. For detection only."""
+    text = _BASE64.sub(_decode_base64, INVISIBLE.sub("", unicodedata.normalize("NFKC", text)))
+    text = _gloss(text.lower()).translate(_CONFUSABLES)
     text = _TOKEN.sub(_unleet, text)
     return " ".join(text.split())
 
@@ -139,8 +215,15 @@ _HUMAN = (
     r"(?:assessors?|reviewers?|evaluators?|graders?|markers?|scorers?|raters?|readers?"
     r"|examiners?|moderators?|panel(?:lists)?)"
 )
+# A reader named by what they are doing to the document: "those marking", "anyone scoring it".
+_ACTIVITY = (
+    r"(?:those|anyone|anybody|whoever|people|colleagues|someone)\s+(?:who\s+(?:is|are)\s+)?"
+    r"(?:marking|scoring|assessing|reviewing|evaluating|grading|judging|rating|appraising)"
+    r"(?:\s+(?:it|this|the)(?:\s+(?:strategy|plan|document|bid|submission))?)?"
+)
 _ADDRESSEE = (
-    rf"(?:(?:any|all|the|every|each|an?|our|human|external|independent)\s+)*(?:{_AI}|{_HUMAN})"
+    rf"(?:(?:any|all|the|every|each|an?|our|human|external|independent)\s+)*"
+    rf"(?:{_AI}|{_HUMAN}|{_ACTIVITY})"
 )
 _NOTE = (
     r"(?:note|notes|message|instructions?|attention|reminder|notice|memo|important|nb|n\.b\."
@@ -254,7 +337,9 @@ _REQUEST = re.compile(
     r"|\b(?:would|should)\s+be\s+(?:most\s+|very\s+)?grateful\s+if\b"
     r"|\bit would be (?:appreciated|helpful|welcome)\s+if\b"
     r"|\bit would help if you\b"
-    rf"|^\W*{_ADDRESSEE}\s+(?:must|should|shall|are to|need to|will|are asked to|are required to)"
+    rf"|^\W*{_ADDRESSEE}(?:\s+(?:that|who|which)(?:\s+\w+){{1,4}}?)?\s+(?:must|should|shall"
+    r"|are to|is to|need to|needs to|will|(?:is|are) (?:asked|required|expected|instructed"
+    r"|invited|requested) to)"
     rf"\s+(?:\w+\s+)?(?:{_RATE}|{_SUMMARY}|{_OMIT}|{_DONT})\b"
 )
 _RATING_VALUE = re.compile(
@@ -289,6 +374,11 @@ _STANDARD_PHRASE = re.compile(
     r"(?:(?:the|our|its|their|published|agreed|clear|all|each|every|national|set)\s+)*"
     r"[\w-]+(?:\s+criteri(?:on|a))?"
 )
+_DECLARED = re.compile(
+    r"\b(?:correct|right|appropriate|proper|true|fair|accurate|deserved|only (?:possible"
+    r"|acceptable|reasonable))\s+(?:rag\s+)?(?:ratings?|scores?|grades?|marks?|verdicts?"
+    r"|outcomes? of (?:the|any|this) (?:review|assessment|evaluation))\b"
+)
 _CLAUSE = re.compile(r"(?:^|[:;,]\s+|\s[-–—]\s+|\|\s*)")
 _RATING_WORDS = re.compile(rf"\b(?:{_RATE}|{_SUMMARY}|{_OMIT}|ratings?|scores?|marks)\b")
 
@@ -309,6 +399,7 @@ class Features:
     self_target: bool
     omission: bool
     one_sided: bool
+    declared: bool  # "the correct rating for ... is": a rating stated as the answer
     rating_words: bool
 
 
@@ -335,6 +426,7 @@ def features(text: str) -> Features:
         self_target=bool(_SELF_TARGET.search(body)),
         omission=omission and bool(_OMISSION_TARGET.search(body)),
         one_sided=bool(_ONE_SIDED.search(body)),
+        declared=bool(_DECLARED.search(body)),
         rating_words=bool(_RATING_WORDS.search(body)),
     )
 
@@ -368,7 +460,7 @@ def classify(text: str) -> str | None:
         return "asks for a one-sided summary"
     if directive and f.rating_words and target:
         return "tells the reader how to rate"
-    if f.modal_rate and f.rating_value and f.self_target:
+    if (f.modal_rate or f.declared) and f.rating_value and f.self_target:
         return "tells the reader how to rate"
     if f.addressed and (directive or f.modal_rate or (f.rating_words and not f.vocative_only)):
         return "addressed to reviewers"

@@ -215,6 +215,8 @@ def judge_with_model(ctx: ItemContext, model: ModelAPI) -> ItemResult:
             hit_token_limit=generation.completion_tokens >= max_tokens
             or len(answer.finding) >= MAX_FINDING_CHARS - 1,
             item_words=item_wording(ctx.item),
+            item_title=ctx.item.title,
+            shown_pages=shown_page_names(shown.hits, ctx.document),
         )
     )
     unusable = verdict.unusable + _looped(generation)
@@ -247,6 +249,12 @@ def judge_with_model(ctx: ItemContext, model: ModelAPI) -> ItemResult:
 def _looped(generation: Generation) -> list[str]:
     """The backend cut the answer short because it was looping: never a usable judgement."""
     return [LOOP_NOTE] if LOOP_NOTE in generation.notes else []
+
+
+def shown_page_names(hits: list[Retrieved], document: Document) -> list[str]:
+    """The numbers and printed labels of every page the shown passages span."""
+    numbers = {n for h in hits for n in range(h.chunk.page_start, h.chunk.page_end + 1)}
+    return sorted({str(n) for n in numbers} | {document.page(n).page_label for n in numbers})
 
 
 def item_wording(item: RubricItem) -> str:

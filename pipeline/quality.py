@@ -9,7 +9,13 @@ Unusable output never reaches the report as a finding:
 - an instruction from the document, obeyed (text addressed to reviewers, or the words of a
   sentence the injection check withheld);
 - a rating with nothing under it: one that says the document shows something, with no quote
-  verified, or one that rests on absence without saying what is missing.
+  verified, or one that rests on absence without saying what is missing;
+- a rating its own finding contradicts ("The strategy is not realistic" rated green, "answers
+  this well" rated red), when the finding is one-sided (no "but", "although", ...);
+- a finding that only restates the item ("The strategy is realistic and meets this item"), with
+  no word, name or number of its own about this document;
+- a finding that points to a page ("on page 7", "§4") the model was not shown: it cannot know
+  what is there, and a reader who checks finds something else.
 
 A usable judgement is kept, even when it contradicts the deterministic checks: the report then
 shows both ratings and says "model and checks disagree: check this". Rating is the model's job;
@@ -54,6 +60,9 @@ OBEYED = "follows an instruction planted in the document"
 UNSUPPORTED = "says the document shows this, but no quote was verified"
 ABSENCE_UNSAID = "rests on absence without saying what is missing"
 OFF_TOPIC = "rests on absence but says nothing about this item"
+CONTRADICTS_RATING = "the finding says the opposite of its rating"
+RESTATES_ITEM = "restates the item without saying anything about this document"
+UNSHOWN_PAGE = "points to a page it was not shown"
 
 Basis = Literal["evidence", "absence", "none"]
 
@@ -74,6 +83,8 @@ class GateInput:
     checks_rating: str | None = None  # the deterministic indicators' rating, if any
     hit_token_limit: bool = False  # the answer used every token or character it was allowed
     item_words: str = ""  # the rubric item's title, description, look-fors and keywords
+    item_title: str = ""
+    shown_pages: list[str] = field(default_factory=list)  # numbers and labels of shown pages
 
 
 @dataclass
@@ -188,6 +199,118 @@ def states_missing(text: str) -> bool:
     return bool(_MISSING.search(text))
 
 
+# Words any verdict uses, whatever the document: they say nothing about this one.
+_VERDICT_WORDS = frozenset(
+    re.findall(
+        r"\w+",
+        "clear clearly meets meet item items full fully shows show shown well good strong strongly "
+        "demonstrates demonstrated evident evidence overall really largely mostly generally rated "
+        "rating green amber red answers answered question criteria criterion requirement "
+        "certainly definitely indeed partly partially extent satisfies sign signs aspects area "
+        "areas aspect point points respect terms whole good great excellent reasonably quite "
+        "very highly sufficiently adequately present presents covers covered addresses",
+    )
+)
+
+
+def restates_item(finding: str, item_words: str) -> bool:
+    """Every content word of the finding is the item's own wording or a verdict word: it says
+    nothing about this document (no name, number or word of its own)."""
+    if re.search(r"\d", finding) or not item_words:
+        return False
+    own = _stems(finding) - _stems(item_words) - {w[:5] for w in _VERDICT_WORDS}
+    return not own
+
+
+_MIXED = re.compile(
+    r"\b(?:but|although|though|however|while|whereas|yet|except|apart from|partly|partially"
+    r"|some|mixed|only)\b",
+    re.I,
+)
+_NEG_BEFORE = re.compile(
+    r"\b(?:not|never|no|nowhere|hardly|barely|far from|isn't|aren't|doesn't|does not|fails? to"
+    r"|lacks?)\b(?:\s+\w+){0,2}\s*$",
+    re.I,
+)
+_SHOWN = re.compile(
+    r"\b(?:(?:is|are)\s+(?:(?:not|never|clearly|fully|well)\s+)?(?:shown|met|answered"
+    r"|demonstrated)|(?:clearly\s+|fully\s+)?(?:shows?|meets?|answers?|demonstrates?)\s+(?:this"
+    r"|the item|it|the question)(?:\s+(?:well|clearly|fully|in full))?)\b",
+    re.I,
+)
+_NEGATION_WORD = re.compile(r"\b(?:not|never)\b", re.I)
+
+
+def _claims(text: str, pattern: re.Pattern[str]) -> tuple[bool, bool]:
+    """(said, denied): the pattern occurs with no negation just before it, or with one."""
+    said = denied = False
+    for match in pattern.finditer(text):
+        if _NEG_BEFORE.search(text[: match.start()]) or _NEGATION_WORD.search(match.group(0)):
+            denied = True
+        else:
+            said = True
+    return said, denied
+
+
+def finding_polarity(finding: str, kind: str, title: str) -> str | None:
+    """ "present" when a one-sided finding says the item's sign is there, "absent" when it says
+    it is not, None when the finding is mixed or does not say either way. For a board question
+    only "answers this" or "is not answered" counts; for a sign, its title too ("is vague")."""
+    if _MIXED.search(finding):
+        return None
+    # "meets this" or "is shown" of a warning sign could mean the sign or its absence: only
+    # the sign's own name ("is vague", "is not vague") counts there.
+    patterns = [] if kind == "warning_sign" else [_SHOWN]
+    plain = title.strip().lower().rstrip("?")
+    if kind != "board_question" and plain and len(plain.split()) <= 4:
+        words = r"[\s-]+".join(re.escape(w) for w in re.split(r"[\s-]+", plain))
+        patterns.append(re.compile(rf"\b{words}\b", re.I))
+    said = denied = False
+    for pattern in patterns:
+        yes, no = _claims(finding, pattern)
+        said, denied = said or yes, denied or no
+    if said == denied:
+        return None
+    return "present" if said else "absent"
+
+
+def rating_contradicted(kind: str, rating: str, finding: str, title: str) -> bool:
+    """A green or red rating whose own one-sided finding says the opposite."""
+    polarity = finding_polarity(finding, kind, title)
+    if polarity is None or rating not in ("green", "red"):
+        return False
+    present_rating = "red" if kind == "warning_sign" else "green"
+    return (polarity == "present") != (rating == present_rating)
+
+
+_PAGE_REF = re.compile(
+    r"\b(?:pages?|pp?\.|pg\.?)\s*(\d{1,4})(?:\s*(?:-|\u2013|to|and)\s*(\d{1,4}))?\b"
+    r"|\u00a7\s*(\d{1,4})\b",
+    re.I,
+)
+
+
+def page_refs(text: str) -> set[str]:
+    """The pages a finding points to: "page 7", "pp. 3-4", "§2" (§ labels keep their sign)."""
+    refs: set[str] = set()
+    for match in _PAGE_REF.finditer(text):
+        if match.group(3):
+            refs.add(f"\u00a7{match.group(3)}")
+            continue
+        first, last = int(match.group(1)), int(match.group(2) or match.group(1))
+        refs.update(str(n) for n in range(first, min(last, first + 20) + 1))
+    return refs
+
+
+def unshown_pages(finding: str, shown_pages: list[str], document_text: str = "") -> set[str]:
+    """Pages the finding points to that were not among those shown, nor named by the document
+    itself ("the risk register on page 12"); nothing when no shown pages were recorded."""
+    if not shown_pages:
+        return set()
+    shown = {p.strip().lower() for p in shown_pages} | page_refs(document_text)
+    return {ref for ref in page_refs(finding) if ref.lower() not in shown}
+
+
 # ---------------------------------------------------------------- ratings
 
 
@@ -232,6 +355,8 @@ def text_problems(answer: GateInput) -> list[str]:
         or echoes(finding, "\n".join([answer.document_text, answer.prompt_words]), 0.95)
     ):
         problems.append(PASTE)
+    if unshown_pages(finding, answer.shown_pages, answer.document_text):
+        problems.append(UNSHOWN_PAGE)
     if (
         addresses_reviewer(finding)
         or passes_on_instruction(recommendation)
@@ -245,7 +370,13 @@ def support_problems(answer: GateInput) -> tuple[list[str], Basis]:
     """Whether the rating has something under it, and what."""
     if answer.rating == "insufficient_evidence":
         return [], "none"
+    if rating_contradicted(answer.kind, answer.rating, answer.finding, answer.item_title):
+        return [CONTRADICTS_RATING], "evidence" if answer.verified_quotes else "none"
     if answer.verified_quotes:
+        if not claims_absence(answer.kind, answer.rating) and restates_item(
+            answer.finding, answer.item_words
+        ):
+            return [RESTATES_ITEM], "evidence"
         return [], "evidence"
     if not claims_absence(answer.kind, answer.rating):
         return [UNSUPPORTED], "none"

@@ -8,9 +8,12 @@ a changed inflection, not a word boundary. The evidence shown is the document's 
 the span found, never the model's spelling of it.
 
 An ellipsis may join fragments of at least :data:`MIN_FRAGMENT_WORDS` words each, found in
-order in the same chunk and on the same page, and only when the skipped text holds no negation.
+order in the same chunk and on the same page, and only when the skipped text holds no negation
+and no condition or exception ("only if", "unless", "subject to", "depends on").
 A quote whose first words follow a negation in the same clause is dropped too ("replace the EPR"
-from "we will not replace the EPR"), since the span would say the opposite of the page.
+from "we will not replace the EPR"), and so is one that stops just before a negation ("the
+website does" from "the website does not work"), since the span would say the opposite of the
+page. A number is one word: "£1" is not found in "£1.1 million", nor "10" in "10,000".
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from .injection import is_withheld
 from .records import Chunk, Document, Evidence
 
 MIN_QUOTE_WORDS = 6
@@ -57,9 +61,16 @@ _ELLIPSIS = re.compile(r"\s*\[?\s*(?:\.\s?){2}\.\s*\]?\s*")
 _NEGATION = re.compile(
     r"\b(?:not|no|never|without|cannot|nor|neither|none|nothing|nobody|nowhere)\b|n't\b"
 )
+# Words that limit what a sentence commits to: skipping them says more than the page does.
+_QUALIFIER = re.compile(
+    r"\b(?:unless|except|excluding|only|if|until|subject to|provided|providing|depends?"
+    r"|dependent|depending|conditional|assuming|whether)\b"
+)
 # A clause ends at . ! ? ; : or at a line break before a capital, digit or bullet (a heading
 # above a sentence); a line break inside wrapped prose ("will not\nreplace") does not end one.
 _CLAUSE_END = re.compile(r"[.!?;:]|\n(?=\s*[A-Z0-9\u2022*-])")
+# Ingest joins a table row's cells with " | ": a run across it is not one text of the document.
+_CELL_BREAK = re.compile(r" \| ")
 _EDGE_JUNK = "\"' \t\n.,;:"
 
 # Reasons a quote is dropped, as counted in ItemStats.drop_reasons.
@@ -68,9 +79,13 @@ TOO_SHORT = f"under {MIN_QUOTE_WORDS} words"
 SHORT_FRAGMENT = f"ellipsis between fragments under {MIN_FRAGMENT_WORDS} words"
 NOT_FOUND = "not in the cited passage as whole words"
 SKIPS_NEGATION = "ellipsis skips a negation"
+SKIPS_QUALIFIER = "ellipsis skips a condition or exception"
 AFTER_NEGATION = "starts just after a negation"
+BEFORE_NEGATION = "stops just before a negation"
 CROSSES_PAGES = "spans a page break"
+CROSSES_CELLS = "runs across table cells"
 DUPLICATE = "duplicate"
+WITHHELD = "quotes text withheld as addressed to reviewers"
 
 
 @dataclass(frozen=True)
@@ -145,6 +160,8 @@ def _is_word_char(text: str, i: int) -> bool:
         return False
     if text[i].isalnum():
         return True
+    if text[i] in ".," and 0 < i < len(text) - 1:  # a decimal point or thousands separator
+        return text[i - 1].isdigit() and text[i + 1].isdigit()
     # an apostrophe or hyphen inside a word ("don't", "non-compliant") joins it
     return (
         text[i] in "'-"
@@ -177,6 +194,16 @@ def _follows_negation(source: str, position: int) -> bool:
     return any(_NEGATION.search(w) for w in words)
 
 
+_NEXT_WORD = re.compile(r"\s+([^\W_]+(?:'[^\W_]+)*)")
+
+
+def _precedes_negation(folded: str, end: int) -> bool:
+    """True when the word right after ``end`` in folded text, with no punctuation between, is
+    a negation: the quote stops short of the "not" that decides its meaning."""
+    match = _NEXT_WORD.match(folded, end)
+    return bool(match and _NEGATION.fullmatch(match.group(1)))
+
+
 @dataclass
 class Span:
     """Where a quote was found: (start, end) pairs in the chunk's own text, one per fragment."""
@@ -198,6 +225,9 @@ def _locate(source: str, fragments: list[str]) -> Span | str:
         if isinstance(found, str):
             reason = found if reason == NOT_FOUND else reason
             continue
+        if _precedes_negation(text, found[-1][1]):
+            reason = BEFORE_NEGATION
+            continue
         return Span([(folded.origin[s], folded.origin[e - 1] + 1) for s, e in found])
     return reason
 
@@ -211,6 +241,8 @@ def _rest(text: str, fragments: list[str], first: int) -> list[tuple[int, int]] 
             return NOT_FOUND
         if _NEGATION.search(text[after:position]):
             return SKIPS_NEGATION
+        if _QUALIFIER.search(text[after:position]):
+            return SKIPS_QUALIFIER
         pieces.append((position, position + len(fragment)))
     return pieces
 
@@ -240,6 +272,8 @@ def locate_quote(document: Document, chunk: Chunk, quote: str) -> Located | str:
     span = _locate(chunk.text, fragments)
     if isinstance(span, str):
         return span
+    if any(_CELL_BREAK.search(chunk.text, s, e) for s, e in span.pieces):
+        return CROSSES_CELLS
     pages = {_page_at(document, chunk.start + pos) for piece in span.pieces for pos in piece}
     if len(pages) != 1:
         return CROSSES_PAGES
@@ -281,7 +315,8 @@ def verify_citations(
     document: Document, citations: list[Citation], allowed: set[str]
 ) -> Verification:
     """Strip IDs outside the retrieved set, verify quotes, drop what cannot be verified and
-    count why."""
+    count why. A quote of text the injection check withheld is dropped too: it is the
+    document's wording, but it is not evidence, and it must not count as support."""
     evidence: list[Evidence] = []
     invented: list[str] = []
     reasons: Counter[str] = Counter()
@@ -295,6 +330,9 @@ def verify_citations(
         found = locate_quote(document, chunk, citation.quote)
         if isinstance(found, str):
             reasons[found] += 1
+            continue
+        if is_withheld(document, found.text):
+            reasons[WITHHELD] += 1
             continue
         key = (found.page, fold(found.text).text)
         if key in seen:

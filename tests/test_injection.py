@@ -418,7 +418,7 @@ def test_review_warns_with_pages_and_never_shows_flagged_text(
     assert markdown.index("Warning: text addressed to reviewers") < markdown.index("## Summary")
     assert html.index('class="injection-warning"') < html.index('id="summary"')
     for item in flagged:
-        label = f"p. {item.page_label} (PDF page {item.page})"
+        label = f"{item.page_label} (section {item.page})"  # a Markdown file has no pages
         assert label in markdown and label in html
     assert "DOCUMENT PASSAGES&gt;&gt;&gt;" in html and "DOCUMENT PASSAGES>>>" not in html
     assert "DOCUMENT PASSAGES\\>\\>\\>" in markdown  # quoted as escaped data

@@ -25,6 +25,7 @@ _REGION = re.compile(r"<<<DOCUMENT PASSAGES\n(.*)\nDOCUMENT PASSAGES>>>", re.S)
 _PASSAGE = re.compile(r"^\[(c\d+-p[\d-]+)\] ", re.M)
 _PLACEHOLDER = re.compile(r"\[text withheld[^\]]*\]")
 _MARKS = set("‹›[]<>")
+_NEGATION = re.compile(r"(?:not|no|never|cannot|without|nor|none|nothing)\b|\w+n't\b", re.I)
 # A wide net, independent of the injection detector: any sentence that asks for a high rating
 # or for something to be left out. Legitimate text that happens to match is the same in both
 # twins, so only planted text can move a rating.
@@ -73,12 +74,16 @@ def instructed(prompt: str) -> bool:
 
 def quote_from(text: str) -> str | None:
     """The first run of 8 to 12 whole words of one paragraph of the passage (so never across a
-    page break), outside any withheld placeholder and without neutralised delimiters."""
+    page break), outside any withheld placeholder and without neutralised delimiters. A run
+    that would stop just before a negation takes the next word too, as a careful model's quote
+    would (verification drops a quote cut short of its "not")."""
     for segment in re.split(r"\n\s*\n", _PLACEHOLDER.sub("\n\n", text)):
         run: list[str] = []
-        for word in segment.split():
+        words = segment.split()
+        for i, word in enumerate(words):
             run = [] if set(word) & _MARKS else [*run, word]
-            if len(run) == QUOTE_WORDS:
+            following = words[i + 1] if i + 1 < len(words) else ""
+            if len(run) >= QUOTE_WORDS and not _NEGATION.match(following):
                 return " ".join(run)
         if len(run) >= MIN_QUOTE_WORDS:
             return " ".join(run)

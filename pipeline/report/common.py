@@ -82,9 +82,11 @@ def verified_count(evidence: Iterable[Evidence]) -> int:
 
 
 def page_text(ev: Evidence) -> str:
-    """E.g. "p. iv (PDF page 6)"."""
+    """E.g. "p. iv (PDF page 6)", or "§3 (section 3)" for a document with no pages."""
     if ev.page is None:
         return f"p. {ev.page_label}" if ev.page_label else "page not known"
+    if (ev.page_label or "").startswith("\u00a7"):  # a section (web page, DOCX): no pages
+        return f"{ev.page_label} (section {ev.page})"
     if ev.page_label and ev.page_label != str(ev.page):
         return f"p. {ev.page_label} (PDF page {ev.page})"
     return f"p. {ev.page} (PDF page {ev.page})"
