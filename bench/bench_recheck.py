@@ -8,9 +8,10 @@ For every chunk of each PDF as the pipeline reads it, each sentence, cut into ru
 words, is quoted; the quotes that ``pipeline.verify`` verifies are shown to the re-check
 (``pipeline.evals.recheck``) as verified model quotes. A disagreement is a quote the main path
 verified that the re-check says is not on its page. Prints per PDF: pages, quotes verified,
-disagreements, and how many of them the re-check's first, pypdf-only reading would have had (its
-word-space fallback off), with the first few reasons. Prints no document text beyond a short
-quote for the first disagreement of each file, so never paste its output into the repository.
+disagreements (after), and how many the re-check had with pypdf's reading alone (before: other
+readings off, as the re-check was before PDFium and running lines), with the first reasons.
+It prints a short quote for the first disagreements of each file: never paste its output into
+the repository.
 """
 
 from __future__ import annotations
@@ -73,8 +74,8 @@ def measure(pdf: Path) -> tuple[int, int, int, int, list[str]]:
 
     document = read_document(pdf)
     checker = recheck.Rechecker.for_file(pdf)
-    pypdf_only = recheck.Rechecker.for_file(pdf, second_reading=False)
-    verified = disagree = first_pass = 0
+    pypdf_only = recheck.Rechecker.for_file(pdf, other_readings=False)
+    verified = disagree = before = 0
     reasons: list[str] = []
     for chunk in document.chunks:
         for quote in sample_quotes(chunk.text):
@@ -84,12 +85,12 @@ def measure(pdf: Path) -> tuple[int, int, int, int, list[str]]:
             verified += 1
             evidence = Evidence(quote=found.text, page=found.page, verified=True, source="model")
             reason = checker.check(evidence)
-            first_pass += bool(pypdf_only.check(evidence))
+            before += bool(pypdf_only.check(evidence))
             if reason:
                 disagree += 1
                 if len(reasons) < 2:
                     reasons.append(f"p{found.page} {found.text[:40]!r}: {reason[:90]}")
-    return len(document.pages), verified, disagree, first_pass, reasons
+    return len(document.pages), verified, disagree, before, reasons
 
 
 def main(argv: list[str]) -> int:
@@ -107,18 +108,18 @@ def main(argv: list[str]) -> int:
         return 2
     totals = [0, 0, 0, 0]
     started = time.perf_counter()
-    print(f"{'file':52} pages verified disagree pypdf_only_disagree")
+    print(f"{'file':52} pages verified disagree_after disagree_before")
     for pdf in pdfs:
         name = pdf.name if pdf.name != "strategy.pdf" else f"{pdf.parent.name}/strategy.pdf"
-        pages, verified, disagree, first_pass, reasons = measure(pdf)
-        row = [pages, verified, disagree, first_pass]
+        pages, verified, disagree, before, reasons = measure(pdf)
+        row = [pages, verified, disagree, before]
         totals = [a + b for a, b in zip(totals, row, strict=True)]
-        print(f"{name[:52]:52} {pages:5} {verified:8} {disagree:8} {first_pass:19}")
+        print(f"{name[:52]:52} {pages:5} {verified:8} {disagree:14} {before:15}")
         for reason in reasons:
             print(f"    {reason}")
     print(
         f"TOTAL {len(pdfs)} files, {totals[0]} pages: {totals[1]} verified quotes, re-check "
-        f"disagrees with {totals[2]} (pypdf only: {totals[3]}); "
+        f"disagrees with {totals[2]} (before: {totals[3]}); "
         f"{time.perf_counter() - started:.1f} s"
     )
     temp.cleanup()

@@ -346,7 +346,7 @@ def test_a_quote_verified_on_a_page_pypdf_runs_together_passes_the_recheck(
 ) -> None:
     evidence = verified_by_main_path(condensed, line)
     assert evidence.page == page
-    assert Rechecker.for_file(condensed, second_reading=False).check(evidence) != ""  # before
+    assert Rechecker.for_file(condensed, other_readings=False).check(evidence) != ""  # before
     (row,) = rows_for(condensed, evidence)
     assert row.reported == (1, 1), row.recheck[0].reason
     assert row.recheck[0].reading == "pdfium"
@@ -367,7 +367,7 @@ def test_ordinary_pages_still_pass_on_pypdf_alone(pdf: Path) -> None:
         ("We have a ten-year plan to make France a global", 1, "not on the cited page"),
     ],
 )
-def test_the_second_reading_forgives_lost_spaces_and_nothing_else(
+def test_the_other_readings_forgive_lost_spaces_and_nothing_else(
     condensed: Path, quote: str, page: int, reason: str
 ) -> None:
     assert reason in Rechecker.for_file(condensed).check(ev(quote, page))
@@ -407,3 +407,36 @@ def test_pdfiums_line_end_hyphen_mark_reads_either_way() -> None:
     assert check_quote("we will run the digitalstrategy for every team", "model", cleaned) == ""
     assert check_quote("we will run the digital-strategy for every team", "model", cleaned) == ""
     assert check_quote("we will run the digital strategy for every team", "model", cleaned) != ""
+
+
+# ---------------------------------------------------------------- running headers
+
+
+def test_a_quote_across_a_dropped_running_header_passes_and_a_skipped_line_does_not(
+    tmp_path: Path,
+) -> None:
+    from reportlab.pdfgen import canvas
+
+    bodies = [
+        ("Our services", "We will move every form online by the end of next year."),
+        ("Our people", "We will train every ward manager in service design this spring."),
+        ("Our money", "We will publish what each service costs to run every quarter."),
+    ]
+    path = tmp_path / "running.pdf"
+    canvas_ = canvas.Canvas(str(path), invariant=1)
+    for number, (heading, body) in enumerate(bodies, 1):
+        lines = [heading, "Brackenmoor Trust | Digital strategy 2025", body, f"Page {number}"]
+        for n, line in enumerate(lines):
+            canvas_.drawString(60, 760 - 16 * n, line)
+        canvas_.showPage()
+    canvas_.save()
+
+    evidence = verified_by_main_path(path, "Our people We will train every ward manager")
+    assert evidence.page == 2
+    (row,) = rows_for(path, evidence)
+    assert row.reported == (1, 1), row.recheck[0].reason
+    assert row.recheck[0].reading == "pypdf without running lines"
+    checker = Rechecker.for_file(path)
+    assert checker.check(ev("Our people We will train every ward manager", 3)) != ""
+    skipped = "Brackenmoor Trust | Digital strategy 2025 Page 2"  # skips the body line
+    assert "not on the cited page" in checker.check(ev(skipped, 2, source="retrieval"))

@@ -21,11 +21,17 @@ WORD SEQUENCES rather than folded character strings:
   reading of that page that the re-check takes itself with pypdfium2 (:func:`read_pdfium_pages`,
   its own page numbering and clean-up, not the pipeline's). Only "not found" is retried: a short
   quote, a skipped negation or a changed case fails on either reading.
+- A review drops running headers and footers, so a quote may run across one ("...of Canada |
+  Photomontage"). A PDF quote still not found is looked for once more in pypdf's text of the
+  page without its running lines: top and bottom lines that recur, the page number aside, on
+  at least half the pages (and at least :data:`RUNNING_MIN_PAGES`), by the re-check's own count.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +41,8 @@ from pydantic import BaseModel
 from ..records import Evidence, ItemResult
 
 MIN_MODEL_WORDS = 6
+RUNNING_MIN_PAGES = 3
+RUNNING_EDGE = 2  # lines at the top and at the bottom of a page that may be running lines
 MIN_FRAGMENT_WORDS = 5
 NEGATIONS = frozenset(
     {"not", "no", "never", "without", "cannot", "nor", "neither", "none", "nobody", "nothing"}
@@ -86,7 +94,9 @@ class QuoteCheck(BaseModel):
     quote: str
     ok: bool
     reason: str = ""  # why it failed; empty when ok
-    reading: str = ""  # what holds it: "pypdf" or "pdfium" (a PDF page), "text"; "" when failed
+    # what holds it: "pypdf", "pdfium" or "pypdf without running lines" (a PDF page), "text"
+    # (one text for HTML, Markdown, text and DOCX); "" when the quote failed
+    reading: str = ""
 
 
 # ---------------------------------------------------------------- reading raw pages
@@ -140,6 +150,38 @@ def _pdfium_clean(text: str) -> str:
     """PDFium joins a word hyphenated at a line end and marks the hyphen U+FFFE (U+0002 in older
     builds): put back the hyphen and the break, so the line-end hyphen rule reads it."""
     return text.replace("\r\n", "\n").replace("\ufffe", "-\n").replace("\x02", "-\n")
+
+
+def running_lines(pages: dict[int, str]) -> set[str]:
+    """Keys of the lines among a page's first and last :data:`RUNNING_EDGE` that recur so on at
+    least half the pages (and at least :data:`RUNNING_MIN_PAGES`): running headers and footers."""
+    if len(pages) < RUNNING_MIN_PAGES:
+        return set()
+    counts: Counter[str] = Counter()
+    for number, text in pages.items():
+        counts.update({_line_key(line, number) for line in _edges(text)})
+    need = max(RUNNING_MIN_PAGES, (len(pages) + 1) // 2)
+    return {key for key, n in counts.items() if n >= need and key}
+
+
+def without_lines(text: str, lines: set[str], number: int) -> str:
+    """The page without its edge lines whose key is in ``lines``."""
+    edges = set(_edges(text))
+    return "\n".join(
+        line
+        for line in text.splitlines()
+        if not (line in edges and _line_key(line, number) in lines)
+    )
+
+
+def _edges(text: str) -> list[str]:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[:RUNNING_EDGE] + lines[-RUNNING_EDGE:]
+
+
+def _line_key(line: str, number: int) -> str:
+    """A line with its spaces collapsed and its page's own number masked."""
+    return re.sub(rf"(?<!\d){number}(?!\d)", "#", " ".join(line.split()), count=1)
 
 
 def _html_text(path: Path) -> str:
@@ -392,18 +434,20 @@ NOT_FOUND = (
 
 class Rechecker:
     """Re-checks evidence against one case file's raw pages (tokenised once). For a PDF, a quote
-    not found in pypdf's reading of its page is looked for in PDFium's (``second_reading``)."""
+    not found in pypdf's reading of its page is looked for in PDFium's, then in pypdf's without
+    running lines (``other_readings``; off, pypdf's reading is the only one)."""
 
-    def __init__(self, raw: RawPages, second_reading: bool = True) -> None:
+    def __init__(self, raw: RawPages, other_readings: bool = True) -> None:
         self.raw = raw
         self.markup = Path(raw.path).suffix.lower() in (".md", ".markdown", ".txt")
         self.pages = {n: page_text(t, self.markup) for n, t in raw.pages.items()}
-        self.second_reading = second_reading and raw.paginated
+        self.other_readings = other_readings and raw.paginated
         self._pdfium: dict[int, PageText] | None = None  # read on first need
+        self._bare: dict[int, PageText] | None = None  # pypdf's pages without running lines
 
     @classmethod
-    def for_file(cls, path: Path, second_reading: bool = True) -> Rechecker:
-        return cls(read_raw_pages(path), second_reading)
+    def for_file(cls, path: Path, other_readings: bool = True) -> Rechecker:
+        return cls(read_raw_pages(path), other_readings)
 
     def page(self, number: int | None) -> PageText | None:
         if number is None or number < 1:
@@ -414,12 +458,26 @@ class Rechecker:
 
     def pdfium_page(self, number: int | None) -> PageText | None:
         """PDFium's reading of a PDF page (None without a second reading, or past the end)."""
-        if not self.second_reading or number is None:
+        if not self.other_readings or number is None:
             return None
         if self._pdfium is None:
             raw = read_pdfium_pages(Path(self.raw.path))
             self._pdfium = {n: page_text(t) for n, t in raw.items()}
         return self._pdfium.get(number)
+
+    def bare_page(self, number: int | None) -> PageText | None:
+        """pypdf's reading of a PDF page without its running lines (None if it has none)."""
+        if not self.other_readings or number is None:
+            return None
+        if self._bare is None:
+            running = running_lines(self.raw.pages)
+            bare = {n: without_lines(t, running, n) for n, t in self.raw.pages.items()}
+            self._bare = {
+                n: page_text(text)
+                for n, text in bare.items()
+                if text != "\n".join(self.raw.pages[n].splitlines())
+            }
+        return self._bare.get(number)
 
     def check(self, evidence: Evidence) -> str:
         return self.check_reading(evidence)[0]
@@ -441,6 +499,9 @@ class Rechecker:
                 return "", "pdfium"
             if not again.startswith("not on the cited page"):
                 reason = again  # said more precisely on the reading that has the page's spaces
+        bare = self.bare_page(evidence.page)
+        if bare is not None and not check_quote(evidence.quote, evidence.source, bare):
+            return "", "pypdf without running lines"
         if reason.startswith("not on the cited page") and self.raw.paginated:
             number = self.elsewhere(evidence)
             if number is not None:
