@@ -8,8 +8,8 @@ For every chunk of each PDF as the pipeline reads it, each sentence, cut into ru
 words, is quoted; the quotes that ``pipeline.verify`` verifies are shown to the re-check
 (``pipeline.evals.recheck``) as verified model quotes. A disagreement is a quote the main path
 verified that the re-check says is not on its page. Prints per PDF: pages, quotes verified,
-disagreements (after), and how many the re-check had with pypdf's reading alone (before: other
-readings off, as the re-check was before PDFium and running lines), with the first reasons.
+disagreements, and how many the re-check has with pypdf's reading alone (its other readings,
+PDFium's and pypdf's without running lines, off), with the first reasons.
 It prints a short quote for the first disagreements of each file: never paste its output into
 the repository.
 """
@@ -108,18 +108,18 @@ def main(argv: list[str]) -> int:
         return 2
     totals = [0, 0, 0, 0]
     started = time.perf_counter()
-    print(f"{'file':52} pages verified disagree_after disagree_before")
+    print(f"{'file':52} pages verified disagree pypdf_only")
     for pdf in pdfs:
         name = pdf.name if pdf.name != "strategy.pdf" else f"{pdf.parent.name}/strategy.pdf"
         pages, verified, disagree, before, reasons = measure(pdf)
         row = [pages, verified, disagree, before]
         totals = [a + b for a, b in zip(totals, row, strict=True)]
-        print(f"{name[:52]:52} {pages:5} {verified:8} {disagree:14} {before:15}")
+        print(f"{name[:52]:52} {pages:5} {verified:8} {disagree:8} {before:10}")
         for reason in reasons:
             print(f"    {reason}")
     print(
         f"TOTAL {len(pdfs)} files, {totals[0]} pages: {totals[1]} verified quotes, re-check "
-        f"disagrees with {totals[2]} (before: {totals[3]}); "
+        f"disagrees with {totals[2]} (pypdf reading only: {totals[3]}); "
         f"{time.perf_counter() - started:.1f} s"
     )
     temp.cleanup()

@@ -440,3 +440,10 @@ def test_a_quote_across_a_dropped_running_header_passes_and_a_skipped_line_does_
     assert checker.check(ev("Our people We will train every ward manager", 3)) != ""
     skipped = "Brackenmoor Trust | Digital strategy 2025 Page 2"  # skips the body line
     assert "not on the cited page" in checker.check(ev(skipped, 2, source="retrieval"))
+
+
+def test_a_soft_hyphen_joins_a_word_across_a_line_break_but_not_across_a_space() -> None:
+    page = page_text("we give intui\u00ad\ntiv help to børne\u00ad og ungepsykiatrien every day")
+    assert check_quote("we give intuitiv help to børne og ungepsykiatrien", "model", page) == ""
+    assert check_quote("we give intui tiv help to børne", "model", page) != ""
+    assert check_quote("help to børneog ungepsykiatrien every day", "model", page) != ""

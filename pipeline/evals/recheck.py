@@ -211,9 +211,11 @@ def clean(text: str) -> str:
     i = 0
     while i < len(text):
         if text[i] == "\u00ad":  # a soft hyphen, and the line break it may stand before
-            i += 1
-            while i < len(text) and text[i].isspace():
-                i += 1
+            j = i + 1
+            while j < len(text) and text[j].isspace():
+                j += 1
+            # joined across a line break; before a space ("børne\u00ad og") the words stay two
+            i = j if any(c in "\r\n" for c in text[i + 1 : j]) else i + 1
             continue
         out.append(text[i])
         i += 1
