@@ -371,3 +371,25 @@ def test_a_stale_junk_set_gives_one_warning_line_naming_cases_and_files(tmp_path
     # only replayed junk sets count: a good answer of a stale case is not a junk replay
     good = _junk_outcome("old_a").model_copy(update={"set": "good"})
     assert stale_junk_notes([good], root) == []
+
+
+def test_a_fresh_recording_carries_todays_prompt_hashes_and_is_not_stale(
+    corpus_home: Path, tmp_path: Path
+) -> None:
+    """scripts/record_answers.py on today's code, with a scripted model standing in for
+    SmolLM2: every item recorded, the prompts' hashes written, and no warning on replay."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent.parent / "scripts"))
+    import record_answers
+
+    from pipeline.models.scripted import ScriptedModel
+
+    model = ScriptedModel(lambda messages, schema: '{"rating": "green"}', model_id="tiny")
+    path = record_answers.record_case("kestrel_trust_mixed", model, tmp_path / "junk")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["model"] == "tiny" and data["prompt_hashes"] == prompt_hashes()
+    assert set(data["answers"]) == {i.id for i in load_rubric().items}
+    assert list((tmp_path / "junk").iterdir()) == [path]  # no partial file left
+    assert load_junk(tmp_path, "kestrel_trust_mixed") is not None
+    assert stale_junk_sets(["kestrel_trust_mixed"], tmp_path) == {}
