@@ -263,6 +263,24 @@ def test_recheck_shares_no_code_with_verify_or_normalise() -> None:
     assert not any(name.startswith("..") and name != "..records" for name in imported)
 
 
+def test_record_answers_threads_option_keeps_the_backends_own_loading(tmp_path: Path) -> None:
+    """--threads must not load llama.cpp behind the backend's back: a model loaded without its
+    chat template runs the unguarded path, so the recording would not be what a review gets."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent.parent / "scripts"))
+    import record_answers
+
+    from pipeline.models.llamacpp import LlamaCppModel
+
+    gguf = tmp_path / "not-loaded.gguf"
+    gguf.write_bytes(b"GGUF")  # never read: nothing may load it before the first generation
+    model = LlamaCppModel(gguf, n_threads=4)
+    record_answers.use_threads(model, 1)
+    assert model.n_threads == 1
+    assert model._llama is None and model._formatter is None
+
+
 def test_record_answers_wrapper_passes_generations_through_and_keeps_their_text() -> None:
     import sys
 
