@@ -103,6 +103,7 @@ def main(argv: list[str]) -> int:
         condensed_pdf(Path(temp.name) / "condensed-no-space-glyphs.pdf"),
     ]
     pdfs = [p for t in targets for p in (sorted(t.glob("*.pdf")) if t.is_dir() else [t])]
+    pdfs = [p for p in pdfs if p.is_file()]  # ../shared/pdf is absent outside this machine
     if not pdfs:
         print("no PDFs found", file=sys.stderr)
         return 2
