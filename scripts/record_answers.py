@@ -100,19 +100,15 @@ def _write(path: Path, record: dict[str, Any], extra: dict[str, list[str]]) -> N
 
 def use_threads(model: ModelAPI, threads: int) -> None:
     """Load the embedded model with ``threads`` CPU threads (fewer threads run faster on a
-    machine whose cores are busy with other work; greedy output does not depend on it)."""
+    machine whose cores are busy with other work; greedy output does not depend on it). The
+    backend loads the model itself on first use, with its chat template and loop guard: only
+    the thread count changes, so the answers are the ones a review gets."""
     from pipeline.models.llamacpp import LlamaCppModel
 
     if isinstance(model, LlamaCppModel):
-        from llama_cpp import Llama
-
-        model._llama = Llama(  # noqa: SLF001 - the backend has no thread option of its own
-            model_path=str(model.path),
-            n_ctx=model.n_ctx,
-            n_threads=threads,
-            seed=model.seed,
-            verbose=False,
-        )
+        model.n_threads = threads
+        model._llama = None  # loaded on first use, with the new thread count
+        model._formatter = None
 
 
 def main(argv: list[str] | None = None) -> int:

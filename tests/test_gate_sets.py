@@ -15,6 +15,7 @@ from pipeline.evals.cases import EvalError, load_cases
 from pipeline.evals.gate_sets import (
     GATE_SETS_FILE,
     Answer,
+    Outcome,
     answers_dir,
     load_good,
     load_junk,
@@ -22,6 +23,8 @@ from pipeline.evals.gate_sets import (
     offered_passages,
     pick_chunk_id,
     replay_case,
+    stale_junk_notes,
+    stale_junk_sets,
     with_chunk_ids,
 )
 from pipeline.evals.metrics import (
@@ -34,6 +37,7 @@ from pipeline.evals.metrics import (
 )
 from pipeline.models.base import Message
 from pipeline.normalise import normalise_for_match
+from pipeline.prompts import prompt_hashes
 from pipeline.resources import eval_cases_dir
 from pipeline.rubric import load_rubric
 from pipeline.store import Store
@@ -274,6 +278,10 @@ def test_evals_run_reports_both_metrics_and_writes_outcomes(
         ("junk", "integrated"),
     }
     assert all(o["quality_flags"] for o in record["outcomes"] if o["set"] == "junk")
+    # the handwritten junk set carries no prompt hashes: a warning, not a failure
+    assert record["stale_junk"] == {case_id: sorted(prompt_hashes())}
+    (warning,) = [n for n in card.notes if n.startswith("Warning:")]
+    assert case_id in warning and "record_answers.py riverton_council_mixed" in warning
     scorecard = json.loads((out / "scorecard.json").read_text(encoding="utf-8"))
     assert scorecard["overall"]["junk_pass_rate"]["mean"] == 0.0
     assert "Gate false rejections (good set)" in (out / "scorecard.md").read_text("utf-8")
@@ -311,3 +319,77 @@ def test_a_broken_answer_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(EvalError, match="expected 'y'"):
         load_junk(tmp_path, "y")
     assert load_junk(tmp_path, "absent") is None
+
+
+# ---------------------------------------------------------------- stale junk recordings
+
+
+def _junk_root(tmp_path: Path, hashes: dict[str, dict[str, str] | None]) -> Path:
+    (tmp_path / "junk").mkdir()
+    for case_id, recorded in hashes.items():
+        data: dict = {"case_id": case_id, "model": "m", "answers": {"q10_risks": "x"}}
+        if recorded is not None:
+            data["prompt_hashes"] = recorded
+        (tmp_path / "junk" / f"{case_id}.json").write_text(json.dumps(data), encoding="utf-8")
+    return tmp_path
+
+
+def _junk_outcome(case_id: str) -> Outcome:
+    return Outcome(
+        set="junk",
+        case_id=case_id,
+        item_id="q10_risks",
+        kept=False,
+        confidence="low",
+        status="ok",
+        final_rating="amber",
+    )
+
+
+def test_junk_sets_recorded_with_other_prompts_are_named(tmp_path: Path) -> None:
+    today = prompt_hashes()
+    old_item = {**today, "item.md": "0" * 16}
+    root = _junk_root(tmp_path, {"now": today, "old": old_item, "unknown": None})
+    assert stale_junk_sets(["now", "old", "unknown", "absent"], root) == {
+        "old": ["item.md"],
+        "unknown": sorted(today),
+    }
+    assert stale_junk_sets(["old"], root, today=old_item) == {}
+
+
+def test_a_stale_junk_set_gives_one_warning_line_naming_cases_and_files(tmp_path: Path) -> None:
+    today = prompt_hashes()
+    old = {name: "f" * 16 for name in today}
+    root = _junk_root(tmp_path, {"now": today, "old_a": old, "old_b": {**today, "system.md": "1"}})
+    assert stale_junk_notes([_junk_outcome("now")], root) == []
+    outcomes = [_junk_outcome(c) for c in ("now", "old_a", "old_b", "old_b")]
+    (line,) = stale_junk_notes(outcomes, root)
+    assert line.startswith("Warning: the junk answers of old_a, old_b were recorded")
+    assert f"({', '.join(sorted(today))} differ)" in line
+    assert line.endswith("python scripts/record_answers.py old_a old_b")
+    assert "\n" not in line
+    # only replayed junk sets count: a good answer of a stale case is not a junk replay
+    good = _junk_outcome("old_a").model_copy(update={"set": "good"})
+    assert stale_junk_notes([good], root) == []
+
+
+def test_a_fresh_recording_carries_todays_prompt_hashes_and_is_not_stale(
+    corpus_home: Path, tmp_path: Path
+) -> None:
+    """scripts/record_answers.py on today's code, with a scripted model standing in for
+    SmolLM2: every item recorded, the prompts' hashes written, and no warning on replay."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent.parent / "scripts"))
+    import record_answers
+
+    from pipeline.models.scripted import ScriptedModel
+
+    model = ScriptedModel(lambda messages, schema: '{"rating": "green"}', model_id="tiny")
+    path = record_answers.record_case("kestrel_trust_mixed", model, tmp_path / "junk")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["model"] == "tiny" and data["prompt_hashes"] == prompt_hashes()
+    assert set(data["answers"]) == {i.id for i in load_rubric().items}
+    assert list((tmp_path / "junk").iterdir()) == [path]  # no partial file left
+    assert load_junk(tmp_path, "kestrel_trust_mixed") is not None
+    assert stale_junk_sets(["kestrel_trust_mixed"], tmp_path) == {}

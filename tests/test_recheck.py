@@ -14,7 +14,13 @@ import pytest
 
 from pipeline.evals.cases import EvalCase, Gold
 from pipeline.evals.metrics import Row
-from pipeline.evals.recheck import Rechecker, check_quote, page_text, read_raw_pages
+from pipeline.evals.recheck import (
+    Rechecker,
+    check_quote,
+    page_text,
+    read_pdfium_pages,
+    read_raw_pages,
+)
 from pipeline.evals.runner import build_rows, recheck_notes, write_recheck
 from pipeline.records import DocumentRef, Evidence, ItemResult, ModelRef, Review
 
@@ -253,8 +259,26 @@ def test_recheck_shares_no_code_with_verify_or_normalise() -> None:
             imported.add(f"{'.' * node.level}{node.module or ''}")
         elif isinstance(node, ast.Import):
             imported.update(alias.name for alias in node.names)
-    assert not any("verify" in name or "normalise" in name for name in imported)
+    assert not any(bad in name for name in imported for bad in ("verify", "normalise", "pdf_text"))
     assert not any(name.startswith("..") and name != "..records" for name in imported)
+
+
+def test_record_answers_threads_option_keeps_the_backends_own_loading(tmp_path: Path) -> None:
+    """--threads must not load llama.cpp behind the backend's back: a model loaded without its
+    chat template runs the unguarded path, so the recording would not be what a review gets."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent.parent / "scripts"))
+    import record_answers
+
+    from pipeline.models.llamacpp import LlamaCppModel
+
+    gguf = tmp_path / "not-loaded.gguf"
+    gguf.write_bytes(b"GGUF")  # never read: nothing may load it before the first generation
+    model = LlamaCppModel(gguf, n_threads=4)
+    record_answers.use_threads(model, 1)
+    assert model.n_threads == 1
+    assert model._llama is None and model._formatter is None
 
 
 def test_record_answers_wrapper_passes_generations_through_and_keeps_their_text() -> None:
@@ -273,3 +297,171 @@ def test_record_answers_wrapper_passes_generations_through_and_keeps_their_text(
     assert recorder.take() == ['{"rating": "green"}'] and recorder.take() == []
     recorder.generate([Message("user", "and this")])
     assert recorder.take() == ["1.0"]
+
+
+# ---------------------------------------------------------------- word spaces pypdf loses
+
+CONDENSED = [
+    [
+        "We have a ten-year plan to make Britain a global AI superpower",
+        "and we will fix the basics first for every resident of the city",
+    ],
+    [
+        "Every service will be tested with the people who use it before launch",
+        "and we will publish what we learn from each test within a month",
+    ],
+]
+
+
+def condensed_pdf(path: Path, pages: list[list[str]]) -> Path:
+    """Words drawn at explicit x positions in type condensed to 75 %, with no space glyphs:
+    pypdf measures the words at full width and runs them together; PDFium keeps the gaps."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.pdfgen import canvas
+
+    canvas_ = canvas.Canvas(str(path), invariant=1)
+    for lines in pages:
+        for n, line in enumerate(lines):
+            text = canvas_.beginText(60, 760 - 16 * n)
+            text.setFont("Helvetica", 11)
+            text.setHorizScale(75)
+            for word in line.split():
+                text.textOut(word)
+                text.moveCursor(stringWidth(word, "Helvetica", 11) * 0.75 + 2.5, 0)
+            canvas_.drawText(text)
+        canvas_.showPage()
+    canvas_.save()
+    return path
+
+
+@pytest.fixture(scope="module")
+def condensed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return condensed_pdf(tmp_path_factory.mktemp("condensed") / "strategy.pdf", CONDENSED)
+
+
+def verified_by_main_path(pdf: Path, quote: str) -> Evidence:
+    """The quote as the pipeline verifies it: its own reading, its own verifier."""
+    from pipeline.documents import read_document
+    from pipeline.verify import Located, locate_quote
+
+    document = read_document(pdf)
+    for chunk in document.chunks:
+        found = locate_quote(document, chunk, quote)
+        if isinstance(found, Located):
+            return ev(found.text, found.page)
+    raise AssertionError(f"the main path does not verify {quote!r}")
+
+
+def test_the_condensed_pdf_really_loses_its_spaces_in_pypdf(condensed: Path) -> None:
+    raw = read_raw_pages(condensed).pages
+    assert "plantomake" in raw[1].replace(" ", "") and "plan to make" not in raw[1]
+    assert "plan to make Britain" in " ".join(read_pdfium_pages(condensed)[1].split())
+
+
+@pytest.mark.parametrize(("line", "page"), [(CONDENSED[0][0], 1), (CONDENSED[1][1], 2)])
+def test_a_quote_verified_on_a_page_pypdf_runs_together_passes_the_recheck(
+    condensed: Path, line: str, page: int
+) -> None:
+    evidence = verified_by_main_path(condensed, line)
+    assert evidence.page == page
+    assert Rechecker.for_file(condensed, other_readings=False).check(evidence) != ""  # before
+    (row,) = rows_for(condensed, evidence)
+    assert row.reported == (1, 1), row.recheck[0].reason
+    assert row.recheck[0].reading == "pdfium"
+
+
+def test_ordinary_pages_still_pass_on_pypdf_alone(pdf: Path) -> None:
+    (row,) = rows_for(pdf, ev(GOOD[0][0], 1))
+    assert row.recheck[0].reading == "pypdf"
+
+
+@pytest.mark.parametrize(
+    ("quote", "page", "reason"),
+    [
+        ("WE HAVE A TEN-YEAR PLAN TO MAKE BRITAIN", 1, "case differs"),
+        ("plan to make Britain", 1, "only 4 words"),
+        ("ave a ten-year plan to make Britain a global", 1, "not whole words"),
+        ("We have a ten-year plan to make Britain a global", 2, "it is on page 1"),
+        ("We have a ten-year plan to make France a global", 1, "not on the cited page"),
+    ],
+)
+def test_the_other_readings_forgive_lost_spaces_and_nothing_else(
+    condensed: Path, quote: str, page: int, reason: str
+) -> None:
+    assert reason in Rechecker.for_file(condensed).check(ev(quote, page))
+
+
+def test_a_bug_in_the_pipelines_pdfium_repair_does_not_pass_the_recheck(
+    condensed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pipeline/pdf_text.py re-reads both pages with PDFium; make it give each page the other's
+    text. The main path then verifies page 2's words on page 1, and the re-check, reading
+    PDFium itself, must say they are not there."""
+    import pipeline.pdf_text as pdf_text
+
+    real = pdf_text.pdfium_texts
+
+    def swapped(path: Path, indices: list[int], password: str | None, count: int) -> dict:
+        texts = real(path, indices, password, count)
+        return {0: texts[1], 1: texts[0]} if len(texts) == 2 else texts
+
+    monkeypatch.setattr(pdf_text, "pdfium_texts", swapped)
+    evidence = verified_by_main_path(condensed, CONDENSED[1][0])
+    assert evidence.page == 1  # the pipeline's bug
+    reason = Rechecker.for_file(condensed).check(evidence)
+    assert "not on the cited page" in reason or "not whole words" in reason, reason
+
+
+def test_pdfiums_line_end_hyphen_mark_reads_either_way() -> None:
+    page = page_text("we will run the digital\ufffe\nstrategy for every team in the region")
+    for quote in (
+        "run the digitalstrategy for every team",
+        "run the digital-strategy for every team",
+    ):
+        assert check_quote(quote, "model", page) != ""  # U+FFFE is not text until cleaned
+    from pipeline.evals.recheck import _pdfium_clean
+
+    cleaned = page_text(_pdfium_clean("we will run the digital\ufffestrategy for every team"))
+    assert check_quote("we will run the digitalstrategy for every team", "model", cleaned) == ""
+    assert check_quote("we will run the digital-strategy for every team", "model", cleaned) == ""
+    assert check_quote("we will run the digital strategy for every team", "model", cleaned) != ""
+
+
+# ---------------------------------------------------------------- running headers
+
+
+def test_a_quote_across_a_dropped_running_header_passes_and_a_skipped_line_does_not(
+    tmp_path: Path,
+) -> None:
+    from reportlab.pdfgen import canvas
+
+    bodies = [
+        ("Our services", "We will move every form online by the end of next year."),
+        ("Our people", "We will train every ward manager in service design this spring."),
+        ("Our money", "We will publish what each service costs to run every quarter."),
+    ]
+    path = tmp_path / "running.pdf"
+    canvas_ = canvas.Canvas(str(path), invariant=1)
+    for number, (heading, body) in enumerate(bodies, 1):
+        lines = [heading, "Brackenmoor Trust | Digital strategy 2025", body, f"Page {number}"]
+        for n, line in enumerate(lines):
+            canvas_.drawString(60, 760 - 16 * n, line)
+        canvas_.showPage()
+    canvas_.save()
+
+    evidence = verified_by_main_path(path, "Our people We will train every ward manager")
+    assert evidence.page == 2
+    (row,) = rows_for(path, evidence)
+    assert row.reported == (1, 1), row.recheck[0].reason
+    assert row.recheck[0].reading == "pypdf without running lines"
+    checker = Rechecker.for_file(path)
+    assert checker.check(ev("Our people We will train every ward manager", 3)) != ""
+    skipped = "Brackenmoor Trust | Digital strategy 2025 Page 2"  # skips the body line
+    assert "not on the cited page" in checker.check(ev(skipped, 2, source="retrieval"))
+
+
+def test_a_soft_hyphen_joins_a_word_across_a_line_break_but_not_across_a_space() -> None:
+    page = page_text("we give intui\u00ad\ntiv help to børne\u00ad og ungepsykiatrien every day")
+    assert check_quote("we give intuitiv help to børne og ungepsykiatrien", "model", page) == ""
+    assert check_quote("we give intui tiv help to børne", "model", page) != ""
+    assert check_quote("help to børneog ungepsykiatrien every day", "model", page) != ""

@@ -7,7 +7,10 @@ Two sets live under ``evals/answers``:
   recommendation}}}}``. Quotes carry no chunk ID: the replaying model copies it from the prompt,
   as a capable model would, taking the offered passage that contains the quote.
 - ``junk/<case_id>.json``: raw text a small model really generated, as ``{"case_id", "model",
-  "answers": {item_id: "<raw text>"}}``, replayed verbatim.
+  "prompt_hashes": {file: sha256}, "answers": {item_id: "<raw text>"}}``, replayed verbatim. A
+  set whose ``prompt_hashes`` are not today's (:func:`stale_junk_sets`) was generated from other
+  prompts: the eval run warns, since the gate is then tested on output the model may no longer
+  give.
 
 Each answer is judged by :func:`pipeline.review.review_item` with a scripted model that returns
 it, so the gate under test is exactly the one a review runs. An answer is *kept* when its item
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -30,6 +33,7 @@ from ..ingest import ingest
 from ..models.base import Message
 from ..models.scripted import ScriptedModel
 from ..normalise import normalise_for_match
+from ..prompts import prompt_hashes
 from ..records import Document, Indicator, ItemResult
 from ..resources import data_path
 from ..review import ReviewOptions, review_item
@@ -80,6 +84,7 @@ class GoodSet(BaseModel):
 class JunkSet(BaseModel):
     case_id: str
     model: str = ""
+    prompt_hashes: dict[str, str] = Field(default_factory=dict)  # of the prompts it was made with
     answers: dict[str, str]
 
 
@@ -104,6 +109,39 @@ def load_good(root: Path, case_id: str) -> GoodSet | None:
 
 def load_junk(root: Path, case_id: str) -> JunkSet | None:
     return _load(root / "junk" / f"{case_id}.json", JunkSet, case_id)
+
+
+def stale_prompts(recorded: dict[str, str], today: dict[str, str]) -> list[str]:
+    """Today's prompt files whose hash the recording does not carry (all, if it has none)."""
+    return sorted(name for name, digest in today.items() if recorded.get(name) != digest)
+
+
+def stale_junk_sets(
+    case_ids: Iterable[str], root: Path, today: dict[str, str] | None = None
+) -> dict[str, list[str]]:
+    """Case -> the prompt files that differ, for each junk set recorded with other prompts."""
+    today = prompt_hashes() if today is None else today
+    stale: dict[str, list[str]] = {}
+    for case_id in sorted(set(case_ids)):
+        junk = load_junk(root, case_id)
+        if junk is not None and (files := stale_prompts(junk.prompt_hashes, today)):
+            stale[case_id] = files
+    return stale
+
+
+def stale_junk_notes(outcomes: Sequence[Outcome], root: Path) -> list[str]:
+    """One warning line when any replayed junk set was recorded with other prompts than today's
+    (a warning, not a failure: the answers are still real junk, but maybe not today's)."""
+    stale = stale_junk_sets({o.case_id for o in outcomes if o.set == "junk"}, root)
+    if not stale:
+        return []
+    files = sorted({name for names in stale.values() for name in names})
+    return [
+        f"Warning: the junk answers of {', '.join(stale)} were recorded with prompts other than "
+        f"today's ({', '.join(files)} differ), so junk_pass_rate tests the gate on output today's "
+        f"prompts may not produce; re-record with: python scripts/record_answers.py "
+        f"{' '.join(stale)}"
+    ]
 
 
 # ---------------------------------------------------------------- copying chunk IDs
@@ -305,6 +343,7 @@ class GateSetsRecord(BaseModel):
     counts: dict[str, int]
     rejected_good: list[Outcome]
     kept_junk: list[Outcome]
+    stale_junk: dict[str, list[str]] = Field(default_factory=dict)  # case -> prompts that differ
     outcomes: list[Outcome]
 
 
@@ -323,6 +362,7 @@ def gate_sets_record(outcomes: Sequence[Outcome], root: Path) -> GateSetsRecord:
         },
         rejected_good=[o for o in good if not o.kept],
         kept_junk=[o for o in junk if o.kept],
+        stale_junk=stale_junk_sets({o.case_id for o in junk}, root),
         outcomes=list(outcomes),
     )
 

@@ -1,9 +1,9 @@
 """An independent re-check of every quote a review marks verified, over the raw page text.
 
-This deliberately shares no code with ``pipeline/verify.py`` or ``pipeline/normalise.py``, so
-that one bug cannot pass both. It reads the case's file itself (pypdf per page for PDFs; the
-whole text as one page for HTML, Markdown, text and DOCX), and compares WORD SEQUENCES rather
-than folded character strings:
+This deliberately shares no code with ``pipeline/verify.py``, ``pipeline/normalise.py`` or
+``pipeline/pdf_text.py``, so that one bug cannot pass both. It reads the case's file itself (pypdf
+per page for PDFs; the whole text as one page for HTML, Markdown, text and DOCX), and compares
+WORD SEQUENCES rather than folded character strings:
 
 - Text is tokenised into words (letters and digits, with inner apostrophes) and single
   punctuation marks, after NFKC (ligatures), dropping soft hyphens and zero-width characters,
@@ -15,11 +15,23 @@ than folded character strings:
 - An ellipsis ("...", "…", "[...]") may join fragments of at least :data:`MIN_FRAGMENT_WORDS`
   words each, found in order on the cited page, when the skipped words hold no negation. A
   leading or trailing ellipsis marks a trimmed sentence and is ignored.
+- pypdf loses the word spaces of some PDFs ("plantomakeBritain"), where a quote the pipeline
+  verified in PDFium's reading would not be whole words. So a PDF quote that is not found as
+  whole words in pypdf's text of the cited page is looked for, by the same rules, in a second
+  reading of that page that the re-check takes itself with pypdfium2 (:func:`read_pdfium_pages`,
+  its own page numbering and clean-up, not the pipeline's). Only "not found" is retried: a short
+  quote, a skipped negation or a changed case fails on either reading.
+- A review drops running headers and footers, so a quote may run across one ("...of Canada |
+  Photomontage"). A PDF quote still not found is looked for once more in pypdf's text of the
+  page without its running lines: top and bottom lines that recur, the page number aside, on
+  at least half the pages (and at least :data:`RUNNING_MIN_PAGES`), by the re-check's own count.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +41,8 @@ from pydantic import BaseModel
 from ..records import Evidence, ItemResult
 
 MIN_MODEL_WORDS = 6
+RUNNING_MIN_PAGES = 3
+RUNNING_EDGE = 2  # lines at the top and at the bottom of a page that may be running lines
 MIN_FRAGMENT_WORDS = 5
 NEGATIONS = frozenset(
     {"not", "no", "never", "without", "cannot", "nor", "neither", "none", "nobody", "nothing"}
@@ -80,6 +94,9 @@ class QuoteCheck(BaseModel):
     quote: str
     ok: bool
     reason: str = ""  # why it failed; empty when ok
+    # what holds it: "pypdf", "pdfium" or "pypdf without running lines" (a PDF page), "text"
+    # (one text for HTML, Markdown, text and DOCX); "" when the quote failed
+    reading: str = ""
 
 
 # ---------------------------------------------------------------- reading raw pages
@@ -101,6 +118,70 @@ def read_raw_pages(path: Path) -> RawPages:
     else:
         text = path.read_text(encoding="utf-8", errors="replace")
     return RawPages(path=str(path), paginated=False, pages={1: text})
+
+
+def read_pdfium_pages(path: Path) -> dict[int, str]:
+    """Every page's text as PDFium reads it ({} when PDFium cannot open the file). PDFium places
+    word gaps from glyph positions, so it keeps spaces that pypdf loses on some PDFs."""
+    import pypdfium2 as pdfium
+
+    try:
+        document = pdfium.PdfDocument(str(path))
+    except Exception:  # noqa: BLE001 - PDFium is stricter than pypdf on damaged files
+        return {}
+    pages: dict[int, str] = {}
+    try:
+        for index in range(len(document)):
+            page = document[index]
+            textpage = page.get_textpage()
+            try:
+                pages[index + 1] = _pdfium_clean(str(textpage.get_text_range()))
+            finally:
+                textpage.close()
+                page.close()
+    except Exception:  # noqa: BLE001 - a page PDFium cannot read leaves the rest
+        pass
+    finally:
+        document.close()
+    return pages
+
+
+def _pdfium_clean(text: str) -> str:
+    """PDFium joins a word hyphenated at a line end and marks the hyphen U+FFFE (U+0002 in older
+    builds): put back the hyphen and the break, so the line-end hyphen rule reads it."""
+    return text.replace("\r\n", "\n").replace("\ufffe", "-\n").replace("\x02", "-\n")
+
+
+def running_lines(pages: dict[int, str]) -> set[str]:
+    """Keys of the lines among a page's first and last :data:`RUNNING_EDGE` that recur so on at
+    least half the pages (and at least :data:`RUNNING_MIN_PAGES`): running headers and footers."""
+    if len(pages) < RUNNING_MIN_PAGES:
+        return set()
+    counts: Counter[str] = Counter()
+    for number, text in pages.items():
+        counts.update({_line_key(line, number) for line in _edges(text)})
+    need = max(RUNNING_MIN_PAGES, (len(pages) + 1) // 2)
+    return {key for key, n in counts.items() if n >= need and key}
+
+
+def without_lines(text: str, lines: set[str], number: int) -> str:
+    """The page without its edge lines whose key is in ``lines``."""
+    edges = set(_edges(text))
+    return "\n".join(
+        line
+        for line in text.splitlines()
+        if not (line in edges and _line_key(line, number) in lines)
+    )
+
+
+def _edges(text: str) -> list[str]:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[:RUNNING_EDGE] + lines[-RUNNING_EDGE:]
+
+
+def _line_key(line: str, number: int) -> str:
+    """A line with its spaces collapsed and its page's own number masked."""
+    return re.sub(rf"(?<!\d){number}(?!\d)", "#", " ".join(line.split()), count=1)
 
 
 def _html_text(path: Path) -> str:
@@ -130,9 +211,11 @@ def clean(text: str) -> str:
     i = 0
     while i < len(text):
         if text[i] == "\u00ad":  # a soft hyphen, and the line break it may stand before
-            i += 1
-            while i < len(text) and text[i].isspace():
-                i += 1
+            j = i + 1
+            while j < len(text) and text[j].isspace():
+                j += 1
+            # joined across a line break; before a space ("børne\u00ad og") the words stay two
+            i = j if any(c in "\r\n" for c in text[i + 1 : j]) else i + 1
             continue
         out.append(text[i])
         i += 1
@@ -342,17 +425,31 @@ def _cut_word(part: Sequence[str], hay: Sequence[Token]) -> str:
     return ""
 
 
-class Rechecker:
-    """Re-checks evidence against one case file's raw pages (tokenised once)."""
+# reasons a second reading of the page may clear: the words were not found as whole words
+NOT_FOUND = (
+    "not on the cited page",
+    "not whole words",
+    "matches only inside longer words",
+    "the fragments are not in order",
+)
 
-    def __init__(self, raw: RawPages) -> None:
+
+class Rechecker:
+    """Re-checks evidence against one case file's raw pages (tokenised once). For a PDF, a quote
+    not found in pypdf's reading of its page is looked for in PDFium's, then in pypdf's without
+    running lines (``other_readings``; off, pypdf's reading is the only one)."""
+
+    def __init__(self, raw: RawPages, other_readings: bool = True) -> None:
         self.raw = raw
         self.markup = Path(raw.path).suffix.lower() in (".md", ".markdown", ".txt")
         self.pages = {n: page_text(t, self.markup) for n, t in raw.pages.items()}
+        self.other_readings = other_readings and raw.paginated
+        self._pdfium: dict[int, PageText] | None = None  # read on first need
+        self._bare: dict[int, PageText] | None = None  # pypdf's pages without running lines
 
     @classmethod
-    def for_file(cls, path: Path) -> Rechecker:
-        return cls(read_raw_pages(path))
+    def for_file(cls, path: Path, other_readings: bool = True) -> Rechecker:
+        return cls(read_raw_pages(path), other_readings)
 
     def page(self, number: int | None) -> PageText | None:
         if number is None or number < 1:
@@ -361,18 +458,70 @@ class Rechecker:
             return self.pages[1]
         return self.pages.get(number)
 
+    def pdfium_page(self, number: int | None) -> PageText | None:
+        """PDFium's reading of a PDF page (None without a second reading, or past the end)."""
+        if not self.other_readings or number is None:
+            return None
+        if self._pdfium is None:
+            raw = read_pdfium_pages(Path(self.raw.path))
+            self._pdfium = {n: page_text(t) for n, t in raw.items()}
+        return self._pdfium.get(number)
+
+    def bare_page(self, number: int | None) -> PageText | None:
+        """pypdf's reading of a PDF page without its running lines (None if it has none)."""
+        if not self.other_readings or number is None:
+            return None
+        if self._bare is None:
+            running = running_lines(self.raw.pages)
+            bare = {n: without_lines(t, running, n) for n, t in self.raw.pages.items()}
+            self._bare = {
+                n: page_text(text)
+                for n, text in bare.items()
+                if text != "\n".join(self.raw.pages[n].splitlines())
+            }
+        return self._bare.get(number)
+
     def check(self, evidence: Evidence) -> str:
+        return self.check_reading(evidence)[0]
+
+    def check_reading(self, evidence: Evidence) -> tuple[str, str]:
+        """(why the quote fails, "" when it passes; the reading that holds it, "" when none)."""
         page = self.page(evidence.page)
         if page is None:
-            return f"cites page {evidence.page}, which the document does not have"
+            return f"cites page {evidence.page}, which the document does not have", ""
         reason = check_quote(evidence.quote, evidence.source, page, self.markup)
+        if not reason:
+            return "", "pypdf" if self.raw.paginated else "text"
+        if not reason.startswith(NOT_FOUND):
+            return reason, ""
+        second = self.pdfium_page(evidence.page)
+        if second is not None:
+            again = check_quote(evidence.quote, evidence.source, second)
+            if not again:
+                return "", "pdfium"
+            if not again.startswith("not on the cited page"):
+                reason = again  # said more precisely on the reading that has the page's spaces
+        bare = self.bare_page(evidence.page)
+        if bare is not None and not check_quote(evidence.quote, evidence.source, bare):
+            return "", "pypdf without running lines"
         if reason.startswith("not on the cited page") and self.raw.paginated:
-            for number, other in self.pages.items():
-                if number != evidence.page and not check_quote(
-                    evidence.quote, evidence.source, other, self.markup
-                ):
-                    return f"{reason} (it is on page {number})"
-        return reason
+            number = self.elsewhere(evidence)
+            if number is not None:
+                return f"{reason} (it is on page {number})", ""
+        return reason, ""
+
+    def elsewhere(self, evidence: Evidence) -> int | None:
+        """Another page that has the quote, in either reading."""
+        for number in self.pages:
+            if number == evidence.page:
+                continue
+            readings = [self.pages[number], self.pdfium_page(number)]
+            if any(
+                r is not None and not check_quote(evidence.quote, evidence.source, r, self.markup)
+                for r in readings
+            ):
+                return number
+        return None
 
     def check_item(self, item: ItemResult, case_id: str = "", run: int = 1) -> list[QuoteCheck]:
         """A verdict for every evidence entry the item marks verified, from any source."""
@@ -380,7 +529,7 @@ class Rechecker:
         for evidence in item.evidence:
             if not evidence.verified:
                 continue
-            reason = self.check(evidence)
+            reason, reading = self.check_reading(evidence)
             results.append(
                 QuoteCheck(
                     case_id=case_id,
@@ -392,6 +541,7 @@ class Rechecker:
                     quote=evidence.quote,
                     ok=not reason,
                     reason=reason,
+                    reading=reading,
                 )
             )
         return results

@@ -27,6 +27,7 @@ from .gate_sets import (
     gate_set_counts,
     gate_set_notes,
     replay_gate_sets,
+    stale_junk_notes,
     write_gate_sets,
 )
 from .metrics import (
@@ -383,6 +384,7 @@ def run_evals(
         split=split,
         rubric=rubric,
     )
+    card.notes.extend(stale_junk_notes(outcomes, answers))
     write_scorecard(card, out_dir)
     write_recheck(rows, out_dir)
     write_gate_sets(outcomes, out_dir, answers)
