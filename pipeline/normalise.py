@@ -29,9 +29,14 @@ _PUNCT_MAP = str.maketrans(
 )
 
 
+# a soft hyphen at a line's end: the word goes on on the next line ("intui\u00ad\ntiv")
+_SOFT_HYPHEN_BREAK = re.compile("\u00ad[ \t]*\n[ \t]*")
+
+
 def normalise_page_text(text: str) -> str:
     """NFKC, joined hyphenation, tidy whitespace. Keeps line structure."""
     text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _SOFT_HYPHEN_BREAK.sub("", text)
     text = _ZERO_WIDTH.sub("", text.replace("\u00ad", ""))
     text = _HYPHEN_BREAK.sub(r"\1\2", text)
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]

@@ -143,6 +143,9 @@ def test_time_horizon_summary_and_evidence() -> None:
         ("The roadmap will be refreshed every six months.", True),
         ("This is a living document.", True),
         ("We reviewed 20 suppliers last year.", False),
+        ("It runs to 2029 and the Cabinet Member for Resources reviews it every October.", True),
+        ("The team reviews it with suppliers.", False),
+        ("We will update this year's laptop estate.", False),
         ("Our device refresh plan replaces laptops every four years.", False),
     ],
 )

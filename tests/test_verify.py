@@ -223,3 +223,12 @@ def test_a_negation_in_the_heading_above_does_not_block_a_quote() -> None:
     assert isinstance(located(doc, "A ten-year strategy approved by the Board in 2025"), Located)
     doc = make_document(["We will not\nreplace the EPR before 2027 under this plan."])
     assert located(doc, "replace the EPR before 2027 under this plan") == AFTER_NEGATION
+
+
+def test_a_soft_hyphen_at_a_line_end_joins_the_word_across_the_break() -> None:
+    page = normalise_page_text("Borgerne skal have en intui\u00ad\ntiv og sikker adgang.\nNext line.")
+    assert "intuitiv og sikker adgang" in page
+    assert "intui tiv" not in page and "intui\ntiv" not in page
+    assert page.endswith("\nNext line.")  # other line breaks stay
+    # a soft hyphen inside a line is simply dropped, and words either side of a space stay apart
+    assert normalise_page_text("co\u00adoperate and share") == "cooperate and share"

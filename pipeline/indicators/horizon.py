@@ -86,7 +86,7 @@ _REVIEW = re.compile(
     rf"|(?:will|shall)\s+(?:itself\s+)?be)\s+(?:\w+ly\s+)?{_REVIEWED}\b"
     rf"|\b{_REVIEW_VERB}(?:s|ed|ing)?\s+(?:of\s+|to\s+)?{_THE_DOC.pattern}"
     rf"|\b(?:it|this)\s+will\s+be\s+(?:\w+ly\s+)?{_REVIEWED}\b(?!\s+(?:on|about|with)\b)"
-    rf"|\b{_REVIEW_VERB}\s+(?:it|this)\b(?!\s+(?:on|about|with)\b)"
+    rf"|\b{_REVIEW_VERB}s?\s+(?:it|this)\b(?!\s+(?:on|about|with|year|month|week)\b)"
     r"|\bliving\s+(?:document|strategy|plan|roadmap)\b"
     r"|\b(?:annual|yearly)\s+(?:[\w-]+\s+){0,2}?(?:action|delivery|implementation)\s+plans?\b",
     re.I,
