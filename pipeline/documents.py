@@ -22,7 +22,7 @@ from .html_blocks import html_blocks
 from .normalise import normalise_page_text, strip_running_lines
 from .pdf_hidden import extract_with_hidden
 from .pdf_text import respace
-from .records import Document, HiddenText, Page
+from .records import CELL_SEPARATOR, Document, HiddenText, Page
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_PAGES = 5000
@@ -324,7 +324,7 @@ def _docx_blocks(document: object) -> list[tuple[bool, str]]:
     for part in document.iter_inner_content():  # type: ignore[attr-defined]
         if hasattr(part, "rows"):
             for row in part.rows:
-                blocks.append((False, " | ".join(cell.text for cell in row.cells)))
+                blocks.append((False, CELL_SEPARATOR.join(cell.text for cell in row.cells)))
             continue
         style = (part.style.name if part.style is not None else "") or ""
         blocks.append((style.startswith(("Heading 1", "Heading 2", "Title")), part.text))

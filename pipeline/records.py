@@ -42,6 +42,10 @@ def rating_label(kind: str, rating: str) -> str:
 # ---------------------------------------------------------------- documents
 
 
+# Ingest joins a table row's cells with this: a text across it is not one text of the document.
+CELL_SEPARATOR = " | "
+
+
 class HiddenText(BaseModel):
     """Text a PDF draws so that a reader cannot see it: a classic carrier of injections."""
 

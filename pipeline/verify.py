@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .injection import is_withheld
-from .records import Chunk, Document, Evidence
+from .records import CELL_SEPARATOR, Chunk, Document, Evidence
 
 MIN_QUOTE_WORDS = 6
 MIN_FRAGMENT_WORDS = 5
@@ -69,8 +69,7 @@ _QUALIFIER = re.compile(
 # A clause ends at . ! ? ; : or at a line break before a capital, digit or bullet (a heading
 # above a sentence); a line break inside wrapped prose ("will not\nreplace") does not end one.
 _CLAUSE_END = re.compile(r"[.!?;:]|\n(?=\s*[A-Z0-9\u2022*-])")
-# Ingest joins a table row's cells with " | ": a run across it is not one text of the document.
-_CELL_BREAK = re.compile(r" \| ")
+_CELL_BREAK = re.compile(re.escape(CELL_SEPARATOR))
 _EDGE_JUNK = "\"' \t\n.,;:"
 
 # Reasons a quote is dropped, as counted in ItemStats.drop_reasons.

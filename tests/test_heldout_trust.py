@@ -382,11 +382,6 @@ def test_a_planted_sentence_quoted_as_evidence_does_not_count_as_support(
     assert checked.evidence == [] and checked.reasons[WITHHELD] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="indicator evidence from a DOCX table row shows ingest's ' | ' cell separators, "
-    "which are not the document's words (pipeline/indicators, not owned by this work)",
-)
 def test_indicator_evidence_from_a_docx_table_passes_the_independent_recheck(
     corpus_home: Path, heldout_files: dict[str, Path], tmp_path: Path
 ) -> None:

@@ -226,7 +226,9 @@ def test_a_negation_in_the_heading_above_does_not_block_a_quote() -> None:
 
 
 def test_a_soft_hyphen_at_a_line_end_joins_the_word_across_the_break() -> None:
-    page = normalise_page_text("Borgerne skal have en intui\u00ad\ntiv og sikker adgang.\nNext line.")
+    page = normalise_page_text(
+        "Borgerne skal have en intui\u00ad\ntiv og sikker adgang.\nNext line."
+    )
     assert "intuitiv og sikker adgang" in page
     assert "intui tiv" not in page and "intui\ntiv" not in page
     assert page.endswith("\nNext line.")  # other line breaks stay

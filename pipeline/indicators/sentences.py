@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from pipeline.injection import find_injections, is_withheld
-from pipeline.records import Document, Evidence, FlaggedText, Page
+from pipeline.records import CELL_SEPARATOR, Document, Evidence, FlaggedText, Page
 
 MAX_EVIDENCE = 5
 MAX_QUOTE = 300  # characters; longer sentences are trimmed around the match
@@ -212,11 +212,32 @@ def _cite(doc: Document, hit: Hit) -> Evidence:
     )
 
 
+def _within_cell(flat: str, lo: int, hi: int, at: int) -> tuple[int, int]:
+    """The span cut to the table cell that holds offset ``at``: a table row's cells, joined by
+    ingest, are not one sentence of the document."""
+    before = flat.rfind(CELL_SEPARATOR, 0, at)
+    if before != -1:
+        lo = max(lo, before + len(CELL_SEPARATOR))
+    after = flat.find(CELL_SEPARATOR, max(at, lo))
+    if after != -1:
+        hi = min(hi, after)
+    return lo, max(lo, hi)
+
+
 def _window(hit: Hit) -> tuple[int, int]:
     """The quote's span in the sentence: all of it, or ~MAX_QUOTE chars around the match."""
     flat = hit.sentence.flat
-    if len(flat) <= MAX_QUOTE:
-        return 0, len(flat)
+    lo, hi = _around(flat, hit) if len(flat) > MAX_QUOTE else (0, len(flat))
+    lo, hi = _within_cell(flat, lo, hi, hit.start)
+    while lo < hi and flat[lo] == " ":
+        lo += 1
+    while hi > lo and flat[hi - 1] == " ":
+        hi -= 1
+    return lo, hi
+
+
+def _around(flat: str, hit: Hit) -> tuple[int, int]:
+    """About MAX_QUOTE characters around the match, cut at spaces."""
     mid = (hit.start + hit.end) // 2
     lo = max(0, min(mid - MAX_QUOTE // 2, len(flat) - MAX_QUOTE, hit.start))
     hi = max(lo + MAX_QUOTE, hit.end)
@@ -224,10 +245,6 @@ def _window(hit: Hit) -> tuple[int, int]:
         lo = space + 1
     if hi < len(flat) and (space := flat.rfind(" ", hit.end, hi)) != -1:
         hi = space
-    while lo < hi and flat[lo] == " ":
-        lo += 1
-    while hi > lo and flat[hi - 1] == " ":
-        hi -= 1
     return lo, hi
 
 
