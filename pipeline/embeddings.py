@@ -136,7 +136,7 @@ def _session(model_path: Path, threads: int | None, int8: bool) -> tuple[str, An
 
     options = session_options(threads)
     if int8:
-        from .int8_graph import Int8GraphError, int8_model
+        from .int8_graph import Int8GraphError, int8_model, one_line
 
         try:
             path = int8_model(model_path)
@@ -148,7 +148,7 @@ def _session(model_path: Path, threads: int | None, int8: bool) -> tuple[str, An
                 return int8_name(), session
             except Exception as exc:  # a damaged cache file: rebuilt next time
                 path.unlink(missing_ok=True)
-                log.warning("int8 embedding graph unusable (%s); using the float graph", exc)
+                log.warning("int8 embedding graph unusable (%s); using the float graph", one_line(exc))
     return MINILM_NAME, ort.InferenceSession(str(model_path), options, providers=CPU)
 
 
