@@ -8,7 +8,7 @@
 - retrieval on the sample, for each of the rubric's items: the top-k evidence of
   ``retrieve_evidence`` (dense + BM25, real Chroma in a temporary home) with each graph, and each
   query's dense top ``k_dense`` chunk ids; it prints how many items differ and by how much.
-``--graph`` compares another int8 graph file (e.g. a variant under trial) instead of the shipped one.
+``--graph`` compares another int8 graph file (a variant under trial) instead of the shipped one.
 """
 
 from __future__ import annotations

@@ -148,7 +148,9 @@ def _session(model_path: Path, threads: int | None, int8: bool) -> tuple[str, An
                 return int8_name(), session
             except Exception as exc:  # a damaged cache file: rebuilt next time
                 path.unlink(missing_ok=True)
-                log.warning("int8 embedding graph unusable (%s); using the float graph", one_line(exc))
+                log.warning(
+                    "int8 embedding graph unusable (%s); using the float graph", one_line(exc)
+                )
     return MINILM_NAME, ort.InferenceSession(str(model_path), options, providers=CPU)
 
 

@@ -182,7 +182,9 @@ class Builder:
             return self.done[x]
         p = self.done[x] = f"i8_{len(self.done)}"
         n = self.node
-        rows = n("Reshape", [x, self.const(f"{p}_shape", np.array([-1, width], np.int64))], f"{p}_x")
+        rows = n(
+            "Reshape", [x, self.const(f"{p}_shape", np.array([-1, width], np.int64))], f"{p}_x"
+        )
         high = n("Max", [n("ReduceMax", [rows], f"{p}_max", axes=[1]), "i8_zero"], f"{p}_hi")
         low = n("Min", [n("ReduceMin", [rows], f"{p}_min", axes=[1]), "i8_zero"], f"{p}_lo")
         steps = n("Div", [n("Sub", [high, low], f"{p}_range"), "i8_levels"], f"{p}_step")
@@ -211,7 +213,9 @@ class Builder:
         product = n("MatMulInteger", [f"{p}_q", self.const(f"{w}_w", weight.values)], f"{w}_int")
         scaled = n("Mul", [n("Cast", [product], f"{w}_f", to=1), f"{p}_scale"], f"{w}_rs")
         scaled = n("Mul", [scaled, self.const(f"{w}_cs", weight.scales)], f"{w}_cs_out")
-        offset = n("Mul", [f"{p}_offset", self.const(f"{w}_sum", sums.astype(np.float32))], f"{w}_o")
+        offset = n(
+            "Mul", [f"{p}_offset", self.const(f"{w}_sum", sums.astype(np.float32))], f"{w}_o"
+        )
         flat = n("Sub", [scaled, offset], f"{w}_flat")
         shape = n(
             "Concat",
