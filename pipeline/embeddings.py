@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 # The int8-compute graph (pipeline/int8_graph.py) changes the vectors slightly, so it has its own
 # name, which follows its recipe; the float graph, used when it cannot be built, keeps the old one.
 MINILM_NAME = "all-MiniLM-L6-v2-int8-onnx"
-INT8_ENV = "STRATEGY_REVIEW_EMBEDDINGS_INT8"  # "0" keeps the float graph
+INT8_ENV = "STRATEGY_REVIEW_EMBEDDINGS_INT8"  # "0" keeps the float graph, "1" the int8 one
+INT8_DEFAULT = True  # bench/bench_int8_fidelity.py and bench/bench_scale.py measure the switch
 MAX_TOKENS = 256  # sentence-transformers' max_seq_length for all-MiniLM-L6-v2
 DIMENSIONS = 384
 TOKEN_BUDGET = 1024  # padded tokens per onnxruntime run: bounds activation memory
@@ -86,6 +87,10 @@ class MiniLMEmbedder:
     memory pattern is planned for shapes that never repeat, and glibc gives freed blocks back
     (``_return_large_frees``). Measured alternatives (bench/bench_scale.py): no arena ran 10-30%
     slower; not folding the int8 weights to float32 saved ~120 MB at load but ran 20% slower.
+
+    By default the matrix products run in int8 (pipeline/int8_graph.py: the model's own int8
+    weights, activations quantised per token), converted once per home and cached; if that
+    fails the float graph is used, with one warning, under the old name.
     """
 
     name = MINILM_NAME
@@ -105,7 +110,7 @@ class MiniLMEmbedder:
         self.tokenizer.no_padding()  # tokenizer.json pads to 128: padding is done per batch here
         self.token_budget = token_budget
         if int8 is None:
-            int8 = os.environ.get(INT8_ENV, "1").strip() != "0"
+            int8 = os.environ.get(INT8_ENV, "1" if INT8_DEFAULT else "0").strip() != "0"
         self.name, self.session = _session(model_path, threads, int8)
 
     def embed(self, texts: list[str]) -> list[list[float]]:
