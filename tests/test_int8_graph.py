@@ -112,3 +112,34 @@ def test_a_collection_built_by_the_float_graph_is_rebuilt_not_mixed(pdfs: dict[s
     assert already is False
     assert new.embedding_model(name) == int8_name()
     assert new.search(name, "council tax payments", 1)
+
+
+@pytest.mark.slow
+def test_a_review_without_onnx_works_on_the_float_graph_with_one_line(tmp_path: Path) -> None:
+    """End to end: ``import onnx`` fails in the CLI process; the review still completes."""
+    import os
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    blocker = tmp_path / "block"
+    blocker.mkdir()
+    (blocker / "onnx.py").write_text("raise ImportError('onnx is blocked by this test')\n")
+    env = {
+        **os.environ,
+        "STRATEGY_REVIEW_HOME": str(tmp_path / "home"),
+        "PYTHONPATH": f"{blocker}{os.pathsep}{root}",
+        "ANONYMIZED_TELEMETRY": "False",
+    }
+    sample = root / "examples" / "northbridge-digital-strategy.pdf"
+    out = tmp_path / "out"
+    code = "from pipeline.cli.app import main; main()"
+    args = ["review", str(sample), "--model", "rules", "--out", str(out)]
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    lines = [line for line in done.stderr.splitlines() if "float graph" in line]
+    assert len(lines) == 1 and "onnx is blocked" in lines[0]
+    assert (out / "review.json").is_file()
+    assert not list((tmp_path / "home" / "cache" / "models").glob("*.onnx"))
