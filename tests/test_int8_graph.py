@@ -44,7 +44,7 @@ def test_every_weighted_matmul_becomes_integer_on_the_same_int8_values(converted
     weighted = [
         n for n in source.graph.node if n.op_type == "MatMul" and n.input[1] in float_weights
     ]
-    assert ops.count("MatMulInteger") == len(weighted) == 36
+    assert ops.count("MatMulIntegerToFloat") == len(weighted) == 36
     made_inits = {i.name for i in made.graph.initializer}
     assert not [
         n for n in made.graph.node if n.op_type == "MatMul" and n.input[1] in made_inits
@@ -93,6 +93,17 @@ def test_a_damaged_cached_graph_falls_back_then_is_rebuilt(
     assert embedder.name == MINILM_NAME and len(embedder.embed(TEXTS)) == 2
     assert len(caplog.records) == 1 and "unusable" in caplog.records[0].getMessage()
     assert MiniLMEmbedder().name == int8_name()  # the damaged file was removed and remade
+
+
+def test_a_graph_that_strays_from_the_float_graph_is_refused(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(int8_graph, "SELF_CHECK", 1.01)  # no graph can pass
+    with caplog.at_level(logging.WARNING, logger="pipeline.embeddings"):
+        embedder = MiniLMEmbedder()
+    assert embedder.name == MINILM_NAME
+    assert "strays from the float graph" in caplog.records[0].getMessage()
+    assert not list((int8_graph.cache_dir() / "models").glob("*.onnx"))
 
 
 def test_the_environment_switch_keeps_the_float_graph(monkeypatch: pytest.MonkeyPatch) -> None:
