@@ -43,9 +43,14 @@ class Int8GraphError(StrategyReviewError):
 
 
 def int8_model(source: Path) -> Path:
-    """The cached int8-compute graph made from ``source``, built now if missing."""
+    """The cached int8-compute graph made from ``source``, built now if missing.
+
+    An unusable home (``cache_dir`` cannot be made) is not a conversion failure: its OSError
+    goes up unchanged, to be reported once as the home's problem.
+    """
+    folder = cache_dir() / "models"
     try:
-        target = cache_dir() / "models" / f"minilm-{cache_key(source)}.onnx"
+        target = folder / f"minilm-{cache_key(source)}.onnx"
         if target.is_file():
             return target
         with hold("int8-graph", "to finish converting the embedding model"):
