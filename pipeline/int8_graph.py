@@ -99,10 +99,14 @@ def self_check(float_model: bytes, int8_model: bytes) -> None:
 
     ids = np.array([PROBE], dtype=np.int64)
     feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": 0 * ids}
+    options = ort.SessionOptions()  # no constant folding: the float weights stay int8 in memory
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    options.enable_cpu_mem_arena = False
     vectors = []
     for data in (float_model, int8_model):
-        session = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
+        session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
         pooled = session.run(None, feeds)[0][0].mean(axis=0)
+        del session
         vectors.append(pooled / np.linalg.norm(pooled))
     cosine = float(vectors[0] @ vectors[1])
     if not cosine >= SELF_CHECK:
