@@ -17,6 +17,11 @@ from pipeline.store import Store, StoreError, document_collection
 TEXTS = ["Our digital strategy puts residents first.", "Cloud hosting and cyber security."]
 
 
+@pytest.fixture(autouse=True)
+def _default_graph(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("STRATEGY_REVIEW_EMBEDDINGS_INT8", raising=False)
+
+
 @pytest.fixture(scope="module")
 def converted(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, object]:
     import onnx
