@@ -5,8 +5,10 @@
 - naive: onnxruntime's default session, batches of 32 texts in document order, each padded
   to its longest text (the embedder as first written);
 - sorted-32: the same session, batches of 32 sorted by length (the embedder before token budgets);
-- pipeline: ``MiniLMEmbedder`` (token-budget batches, tuned session options).
-The three run interleaved, ``--rounds`` times, on the same chunks; the best round of each is
+- pipeline-float: ``MiniLMEmbedder`` on the float graph (token-budget batches, tuned session
+  options);
+- pipeline: ``MiniLMEmbedder`` as shipped (the int8-compute graph, pipeline/int8_graph.py).
+The four run interleaved, ``--rounds`` times, on the same chunks; the best round of each is
 reported, with the ratio to naive and the lowest cosine similarity to each text embedded alone
 (no padding at all: the reference for pooling and order). The
 machine's load average is printed with the figures: on a shared machine, compare ratios.
@@ -124,6 +126,7 @@ def run(tmp: Path, args: argparse.Namespace) -> None:
     embedders: dict[str, Any] = {
         "naive": NaiveEmbedder(sort=False).embed,
         "sorted-32": NaiveEmbedder(sort=True).embed,
+        "pipeline-float": MiniLMEmbedder(int8=False).embed,
         "pipeline": MiniLMEmbedder().embed,
     }
     for embed in embedders.values():

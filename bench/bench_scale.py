@@ -6,13 +6,18 @@ Memory: each figure is the peak RSS (``ru_maxrss`` from ``wait4``) of a fresh in
 - raw pypdf: open the PDF and extract every page's text (the floor to compare against);
 - rules review, before: ``run_review`` with the embedder as it was before (default
   onnxruntime session: constant folding, memory arena and pattern; sorted batches of 32);
-- rules review, after: ``run_review`` as shipped.
+- rules review, float: ``run_review`` as shipped but with the float graph
+  (``STRATEGY_REVIEW_EMBEDDINGS_INT8=0``);
+- rules review, after: ``run_review`` as shipped (the int8-compute graph, converted on first use
+  in the new home: the conversion is part of this figure).
 Each review runs in a new empty home, so it is a first review: the exemplar corpus is indexed and
 the document ingested, as for a new user.
 
 Speed: naive (batches of 32 in document order, default session), before (sorted batches of 32,
-default session) and after (``MiniLMEmbedder``), interleaved on the PDF's chunks; best of
-``--rounds``; with the lowest cosine of each against every text embedded alone (no padding).
+default session), float (``MiniLMEmbedder`` on the float graph: the old graph) and after
+(``MiniLMEmbedder`` as shipped: the int8-compute graph), interleaved on the PDF's chunks; best of
+``--rounds``; with the lowest cosine of each against every text embedded alone (no padding) on
+the float graph, and of the int8 graph against the float graph.
 The load average is printed with every figure: 7 helpers may share the 2 cores.
 """
 
@@ -85,7 +90,8 @@ def child_peak_mb(code: str, *args: str, home: Path) -> tuple[float, float]:
 def memory(pdf: Path, tmp: Path) -> None:
     raw, raw_s = child_peak_mb(PYPDF, str(pdf), home=tmp / "home-pypdf")
     print(f"raw pypdf read            : peak RSS {raw:5.0f} MB, {raw_s:5.1f} s  (load {_load()})")
-    for label in ("before", "after"):
+    for label in ("before", "float", "after"):
+        os.environ["STRATEGY_REVIEW_EMBEDDINGS_INT8"] = "0" if label == "float" else "1"
         peak, wall = child_peak_mb(
             REVIEW, str(pdf), str(tmp / f"out-{label}"), label, home=tmp / f"home-{label}"
         )
@@ -93,6 +99,7 @@ def memory(pdf: Path, tmp: Path) -> None:
             f"rules review, {label:<6}     : peak RSS {peak:5.0f} MB, {wall:5.1f} s, "
             f"x{peak / raw:.2f} raw pypdf  (load {_load()})"
         )
+    os.environ.pop("STRATEGY_REVIEW_EMBEDDINGS_INT8")
 
 
 def speed(texts: list[str], rounds: int) -> None:
@@ -100,12 +107,14 @@ def speed(texts: list[str], rounds: int) -> None:
 
     from pipeline.embeddings import MiniLMEmbedder
 
-    after = MiniLMEmbedder()
+    after = MiniLMEmbedder(int8=True)
     embedders: dict[str, Any] = {
         "naive": NaiveEmbedder(sort=False).embed,
         "before": NaiveEmbedder(sort=True).embed,
+        "float": MiniLMEmbedder(int8=False).embed,
         "after": after.embed,
     }
+    print(f"after: {after.name}")
     alone = NaiveEmbedder(sort=False).embed_alone(texts)
     tokens = sum(len(e.ids) for e in after.tokenizer.encode_batch(texts))
     for embed in embedders.values():
@@ -113,6 +122,7 @@ def speed(texts: list[str], rounds: int) -> None:
     best: dict[str, float] = {}
     cpu: dict[str, float] = {}
     cosine: dict[str, float] = {}
+    vectors_of: dict[str, np.ndarray] = {}
     for _ in range(rounds):
         for name, embed in embedders.items():
             wall, used = time.perf_counter(), time.process_time()
@@ -121,6 +131,7 @@ def speed(texts: list[str], rounds: int) -> None:
             best[name] = min(best.get(name, wall), wall)
             cpu[name] = min(cpu.get(name, used), used)
             cosine[name] = float(np.min(np.sum(vectors * alone, axis=1)))
+            vectors_of[name] = vectors
     print(f"{len(texts)} chunks, {tokens / len(texts):.0f} tokens per chunk on average")
     for name in embedders:
         print(
@@ -129,6 +140,12 @@ def speed(texts: list[str], rounds: int) -> None:
             f"{len(texts) / cpu[name]:5.1f} chunks per CPU-second; min cosine vs one-at-a-time "
             f"{cosine[name]:.5f}  (load {_load()})"
         )
+    versus = np.sum(vectors_of["after"] * vectors_of["float"], axis=1)
+    print(
+        f"int8 graph vs float graph: x{best['float'] / best['after']:.2f} wall, "
+        f"x{cpu['float'] / cpu['after']:.2f} CPU; cosine min {versus.min():.5f} "
+        f"mean {versus.mean():.5f}"
+    )
 
 
 def main() -> None:
@@ -137,6 +154,7 @@ def main() -> None:
     parser.add_argument("--file", type=Path, default=None)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--skip-memory", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -147,7 +165,8 @@ def main() -> None:
 
             pdf = render_pdfs.make_large_pdf(tmp / "big.pdf", pages=args.pages)
         print(f"pdf: {pdf.name}; cores: {os.cpu_count()}; load average at start: {_load()}")
-        memory(pdf, tmp)
+        if not args.skip_memory:
+            memory(pdf, tmp)
         if not args.skip_speed:
             from pipeline.documents import read_document
 

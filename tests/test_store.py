@@ -43,7 +43,9 @@ def test_persistence_across_processes(pdfs: dict[str, Path], home: Path) -> None
     )
     chunk_id, model = out.stdout.split()
     assert chunk_id in {c.id for c in document.chunks}
-    assert model == "all-MiniLM-L6-v2-int8-onnx"
+    from pipeline.embeddings import int8_name
+
+    assert model == int8_name()  # the int8-compute graph (pipeline/int8_graph.py)
 
 
 def test_embedding_mismatch_is_a_clear_error(pdfs: dict[str, Path]) -> None:
