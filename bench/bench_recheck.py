@@ -16,6 +16,7 @@ the repository.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import re
 import sys
@@ -94,9 +95,12 @@ def measure(pdf: Path) -> tuple[int, int, int, int, list[str]]:
 
 
 def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("paths", nargs="*", type=Path, help="PDF files or folders of PDFs")
+    args = parser.parse_args(argv)
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     temp = tempfile.TemporaryDirectory()
-    targets = [Path(a) for a in argv] or [
+    targets = list(args.paths) or [
         ROOT.parent / "shared" / "pdf",
         *sorted((ROOT / "evals" / "cases").glob("*/strategy.pdf")),
         *sorted((ROOT / "examples").glob("*.pdf")),
