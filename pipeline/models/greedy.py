@@ -19,14 +19,20 @@ from __future__ import annotations
 import ctypes
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 StoppingCriterion = Callable[[Any, Any], bool]
 
-# llama_token_data {int32 id; float logit; float p}, as a numpy record for whole-vocabulary passes
-TOKEN_DATA = np.dtype([("id", np.int32), ("logit", np.float32), ("p", np.float32)], align=True)
+
+def token_data_dtype() -> np.dtype[Any]:
+    """llama_token_data {int32 id; float logit; float p} as a numpy record (numpy is imported
+    only when the embedded model runs: the CLI starts without it)."""
+    import numpy as np
+
+    return np.dtype([("id", np.int32), ("logit", np.float32), ("p", np.float32)], align=True)
 
 
 @dataclass
@@ -45,6 +51,7 @@ class GrammarCheck:
 
     def __init__(self, llama: Any, grammar: Any) -> None:
         import llama_cpp
+        import numpy as np
 
         self._lib = llama_cpp
         self._sampler = llama_cpp.llama_sampler_init_grammar(
@@ -56,10 +63,13 @@ class GrammarCheck:
         self._one_array = llama_cpp.llama_token_data_array(
             data=self._one, size=1, selected=-1, sorted=False
         )
-        self._all = np.zeros(llama.n_vocab(), dtype=TOKEN_DATA)  # kept: built once per answer
+        # the whole vocabulary as candidates, built once per answer
+        self._all = np.zeros(llama.n_vocab(), dtype=token_data_dtype())
         self._all["id"] = np.arange(len(self._all), dtype=np.int32)
 
     def allows(self, token: int) -> bool:
+        import numpy as np
+
         self._one[0] = self._lib.llama_token_data(token, 1.0, 0.0)
         self._one_array.size, self._one_array.selected = 1, -1
         self._lib.llama_sampler_apply(self._sampler, ctypes.byref(self._one_array))
@@ -67,6 +77,8 @@ class GrammarCheck:
 
     def best(self, logits: np.ndarray) -> int | None:
         """The highest-scoring token the grammar allows, or None if it allows none."""
+        import numpy as np
+
         candidates = self._all
         candidates["logit"] = logits
         array = self._lib.llama_token_data_array(
@@ -143,6 +155,8 @@ def _loop(
     stop: Sequence[str],
     criteria: Sequence[StoppingCriterion],
 ) -> tuple[list[int], str]:
+    import numpy as np
+
     vocab, n_vocab = llama._model.vocab, llama.n_vocab()
     tokens: list[int] = []
     stop_bytes = [s.encode("utf-8") for s in stop if s]
