@@ -1,7 +1,7 @@
 """The embedded model at the speed of the hardware: review wall time against the model's own
 generate time, prompt and generated tokens per item, and the total, before and after, in one run.
 
-    python bench/bench_embedded.py [--file PDF] [--only ID ...] [--replay]
+    python bench/bench_embedded.py [--file PDF] [--only ID ...] [--replay] [--after-only N]
         [--no-loop-guard] [--no-schema-bound] [--no-prefix-order] [--no-tight-passages]
         [--no-lazy-grammar]
 
@@ -33,6 +33,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -252,6 +253,9 @@ def main() -> None:
     parser.add_argument("--no-prefix-order", action="store_true")
     parser.add_argument("--no-tight-passages", action="store_true")
     parser.add_argument("--no-lazy-grammar", action="store_true")
+    parser.add_argument(
+        "--after-only", type=int, default=0, metavar="N", help="only the after run, N times"
+    )
     args = parser.parse_args()
     chosen = (
         args.no_loop_guard,
@@ -264,7 +268,7 @@ def main() -> None:
         old = Config("chosen flags", *(not off for off in chosen))
     else:
         old = Config("before", False, False, False, False, False)
-    configs = [old, Config("after")]
+    configs = [Config("after")] * args.after_only if args.after_only else [old, Config("after")]
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
         os.environ["STRATEGY_REVIEW_HOME"] = str(Path(tmp) / "home")
@@ -284,6 +288,10 @@ def main() -> None:
                 replay(run, args.threads)
             report(run)
             runs.append(run)
+    if args.after_only:
+        walls = sorted(round(run.wall_s, 1) for run in runs)
+        print(f"\nafter only: review wall {walls} s; median {median(walls):.1f} s ({load()})")
+        return
     before, after = runs
     print(
         f"\nsummary: review wall {before.wall_s:.1f} s -> {after.wall_s:.1f} s "
