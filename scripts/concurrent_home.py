@@ -108,16 +108,28 @@ def identical_reports(results: list[dict[str, Any]]) -> tuple[int, int]:
 
 
 def cache_consistent(home: Path) -> tuple[int, int]:
-    """(cache files that parse as JSON, cache files)."""
+    """(cache files that are whole, cache files): JSON that parses, and ONNX graphs (the int8
+    embedding graph under models/) that onnx loads."""
     files = [p for p in (home / "cache").rglob("*") if p.is_file()]
-    good = 0
-    for path in files:
-        try:
+    return sum(_whole(path) for path in files), len(files)
+
+
+def _whole(path: Path) -> bool:
+    try:
+        if path.suffix == ".onnx":
+            import onnx
+
+            onnx.load(str(path))
+        else:
             json.loads(path.read_text(encoding="utf-8"))
-            good += 1
-        except (ValueError, OSError):
-            pass
-    return good, len(files)
+        return True
+    except Exception:  # a half-written or corrupt file, whatever the parser raises
+        return False
+
+
+def model_files(home: Path) -> int:
+    """Converted embedding graphs: six processes starting together must build one, not six."""
+    return sum(1 for p in (home / "cache" / "models").glob("*") if p.is_file())
 
 
 def item_cache_files(home: Path) -> int:
@@ -160,6 +172,7 @@ def run_in(root: Path, procs: int, pythonpath: Path) -> dict[str, Any]:
         "cache_files_ok": good_cache,
         "cache_files": cache_files,
         "item_cache_files": item_cache_files(home),
+        "model_files": model_files(home),
         "corpus_list_ok": corpus_list_ok(home, pythonpath),
         "corpus_status": corpus_status(home, pythonpath),
         "errors": sorted({r["error"] for r in results if r["rc"]}),

@@ -24,6 +24,7 @@ def test_six_processes_on_an_empty_home(tmp_path: Path) -> None:
     assert run["groups"] == 2  # the sample (under two names) and its Markdown source
     assert run["identical_groups"] == 2
     assert run["cache_files"] == run["cache_files_ok"]  # every cache file whole and valid
+    assert run["model_files"] <= 1  # the int8 embedding graph is converted once, under its lock
     assert run["item_cache_files"] == 2 * 22  # one result per item per distinct document
     assert run["corpus_list_ok"] is True
     status = run["corpus_status"]
