@@ -4,7 +4,7 @@
 
 - cosine of new vs old vectors (min and mean) over the test texts of tests/test_embeddings.py,
   every chunk of examples/northbridge-digital-strategy.pdf and of each ``--pdf`` (default: the
-  first four PDFs of /work/shared/pdf, read only, when present);
+  first four PDFs of ../shared/pdf, read only, when present);
 - retrieval on the sample, for each of the rubric's items: the top-k evidence of
   ``retrieve_evidence`` (dense + BM25, real Chroma in a temporary home) with each graph, and each
   query's dense top ``k_dense`` chunk ids; it prints how many items differ and by how much.
@@ -24,7 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 SAMPLE = ROOT / "examples" / "northbridge-digital-strategy.pdf"
-SHARED = Path("/work/shared/pdf")
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "pdf"  # ../shared, read only
 
 
 def embedders(graph: Path | None) -> tuple[object, object]:
