@@ -92,12 +92,12 @@ def retrieval(old: object, new: object) -> None:
         print(f"  {items[i].id}: overlap {overlap}/{settings.k_evidence}")
     same = sum(a == b for a, b in zip(dense["old"], dense["new"], strict=True))
     same_sets = sum(set(a) == set(b) for a, b in zip(dense["old"], dense["new"], strict=True))
-    overlap = np.mean(
-        [len(set(a) & set(b)) for a, b in zip(dense["old"], dense["new"], strict=True)]
+    mean_overlap = float(
+        np.mean([len(set(a) & set(b)) for a, b in zip(dense["old"], dense["new"], strict=True)])
     )
     print(
         f"dense top-{settings.k_dense} per query: {len(dense['old'])} queries, {same} identical "
-        f"in order, {same_sets} same set, mean overlap {overlap:.2f}/{settings.k_dense}"
+        f"in order, {same_sets} same set, mean overlap {mean_overlap:.2f}/{settings.k_dense}"
     )
 
 
