@@ -86,6 +86,16 @@ class _BlockParser(HTMLParser):
         self.block_tags: list[str] = []  # the open BLOCKS elements, innermost last
         self.hidden_at: list[int] = []  # stack depths of the open hidden elements
 
+    def parse_marked_section(self, i: int, report: bool = True) -> int:
+        """``<![keyword ...>`` with a keyword html.parser does not know ("<![octype html>")
+        raises AssertionError there; a browser reads it as a bogus comment up to the next ">",
+        and so does this."""
+        try:
+            return super().parse_marked_section(i, report)
+        except AssertionError:
+            end = self.rawdata.find(">", i + 3)
+            return len(self.rawdata) if end == -1 else end + 1
+
     # ------------------------------------------------------------ events
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:

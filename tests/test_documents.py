@@ -385,3 +385,13 @@ def test_real_pdf_titles_are_not_junk() -> None:
 
     titles = {pdf.name: read_document(pdf).title for pdf in SHARED_PDFS}
     assert [name for name, title in titles.items() if is_junk(title)] == [], titles
+
+
+def test_an_unknown_marked_section_is_a_bogus_comment_not_a_crash() -> None:
+    """html.parser asserts on "<![octype html>" (found by the fuzzer); a browser skips it."""
+    from pipeline.html_blocks import html_blocks
+
+    _, blocks = html_blocks("<p>Before.</p><![octype html><p>After.</p><![foo bar")
+    assert [text for _, text in blocks] == ["Before.", "After."]
+    _, kept = html_blocks("<p>x</p><![if !IE]><p>y</p><![endif]>")  # known keywords as before
+    assert [text for _, text in kept] == ["x", "y"]
