@@ -185,7 +185,11 @@ _STEM_STOP = frozenset(
 
 
 def _stems(text: str) -> set[str]:
-    return {w[:5] for w in re.findall(r"[a-z]{4,}", text.lower()) if w not in _STEM_STOP}
+    return {
+        w[:5]
+        for w in re.findall(r"[a-z]{4,}", text.lower())
+        if w not in _STEM_STOP and w.removesuffix("s") not in _STEM_STOP
+    }
 
 
 def about_item(finding: str, item_words: str) -> bool:
@@ -213,13 +217,38 @@ _VERDICT_WORDS = frozenset(
 )
 
 
-def restates_item(finding: str, item_words: str) -> bool:
-    """Every content word of the finding is the item's own wording or a verdict word: it says
-    nothing about this document (no name, number or word of its own)."""
+# Words of appraisal or padding that fit any document: one or two of them added to the item's
+# own wording ("realistic and clearly meets this item, with sensible plans") say nothing new.
+_FILLER_WORDS = frozenset(
+    re.findall(
+        r"\w+",
+        "sensible solid robust credible convincing convincingly encouraging impressive "
+        "impressively approach approaches manner way ways effort judgement judgment opinion "
+        "thorough thoroughly comprehensive comprehensively appropriate appropriately effective "
+        "effectively positive positively satisfactory broadly notably reasonable sensibly nice "
+        "fine solidly decent commendable admirable thoughtful compelling persuasive "
+        "persuasively strength strengths reassuring welcome welcomed pleasing confident "
+        "confidently consistent consistently sure surely obvious obviously apparent apparently "
+        "thing things respects regard regards generally throughout",
+    )
+)
+MAX_PADDING_WORDS = 2  # own words beyond the item's that, absent from the document, are padding
+
+
+def restates_item(finding: str, item_words: str, document_text: str = "") -> bool:
+    """The finding says nothing about this document (no name, number or word of its own):
+    every content word is the item's own wording, a verdict word or a word of appraisal; or
+    the one or two words left are not the document's either (padding, not a fact about it)."""
     if re.search(r"\d", finding) or not item_words:
         return False
-    own = _stems(finding) - _stems(item_words) - {w[:5] for w in _VERDICT_WORDS}
-    return not own
+    generic = {w[:5] for w in _VERDICT_WORDS | _FILLER_WORDS}
+    own = _stems(finding) - _stems(item_words) - generic
+    if not own:
+        return True
+    if not document_text or len(own) > MAX_PADDING_WORDS:
+        return False
+    in_document = {w[:4] for w in _stems(document_text)}
+    return not any(w[:4] in in_document for w in own)
 
 
 _MIXED = re.compile(
@@ -374,7 +403,7 @@ def support_problems(answer: GateInput) -> tuple[list[str], Basis]:
         return [CONTRADICTS_RATING], "evidence" if answer.verified_quotes else "none"
     if answer.verified_quotes:
         if not claims_absence(answer.kind, answer.rating) and restates_item(
-            answer.finding, answer.item_words
+            answer.finding, answer.item_words, answer.document_text
         ):
             return [RESTATES_ITEM], "evidence"
         return [], "evidence"

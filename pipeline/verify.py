@@ -56,6 +56,8 @@ _QUOTE_MARKS = str.maketrans(
     }
 )
 _INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
+# Hyphens that may join the parts of one word (not dashes, which separate words).
+_WORD_HYPHENS = frozenset("-\u2010\u2011\u00ad")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _ELLIPSIS = re.compile(r"\s*\[?\s*(?:\.\s?){2}\.\s*\]?\s*")
 _NEGATION = re.compile(
@@ -89,51 +91,83 @@ WITHHELD = "quotes text withheld as addressed to reviewers"
 
 @dataclass(frozen=True)
 class Folded:
-    """Text in comparison form, with the index in the source of every character."""
+    """Text in comparison form, with the index in the source of every character, and the
+    index just past the source characters each one came from (a letter and its combining
+    accents fold to one character)."""
 
     text: str
     origin: tuple[int, ...]
+    ends: tuple[int, ...] = ()
+
+    def end_of(self, k: int) -> int:
+        """The source index just past folded character ``k``."""
+        return self.ends[k] if self.ends else self.origin[k] + 1
 
 
 def fold(source: str) -> Folded:
-    """Fold ligatures (NFKC), line-end hyphenation, invisible characters, whitespace runs,
-    quote and dash styles and case, keeping a map back to ``source``."""
+    """Fold compatibility forms and composed or decomposed accents (NFKC, per letter with its
+    combining marks), hyphens inside a word ("council-wide", "council-\\nwide", "intui-\\ntive",
+    "intui\\u00adtive" all fold to one word), invisible characters, whitespace runs, quote and
+    dash styles and case, keeping a map back to ``source``."""
     chars: list[str] = []
     origin: list[int] = []
+    ends: list[int] = []
     i = 0
     while i < len(source):
         ch = source[i]
+        if ch in _WORD_HYPHENS and (joined := _joined_at(source, i)):
+            i = joined
+            continue
         if ch in _INVISIBLE:
             i += 1
-            continue
-        if ch in "-\u2010" and _hyphen_break(source, i):
-            i = _skip_space(source, i + 1)
             continue
         if ch.isspace():
             if chars and chars[-1] != " ":
                 chars.append(" ")
                 origin.append(i)
+                ends.append(i + 1)
             i += 1
             continue
-        for out in unicodedata.normalize("NFKC", ch).translate(_QUOTE_MARKS).lower():
+        j = i + 1
+        while j < len(source) and unicodedata.combining(source[j]):
+            j += 1
+        for out in unicodedata.normalize("NFKC", source[i:j]).translate(_QUOTE_MARKS).lower():
             chars.append(out)
             origin.append(i)
-        i += 1
+            ends.append(j)
+        i = j
     while chars and chars[-1] == " ":
         chars.pop()
         origin.pop()
-    return Folded("".join(chars), tuple(origin))
+        ends.pop()
+    return Folded("".join(chars), tuple(origin), tuple(ends))
 
 
-def _hyphen_break(text: str, i: int) -> bool:
-    """A hyphen that ends a line between a letter and a lower-case letter."""
+def _joined_at(text: str, i: int) -> int:
+    """Where the word goes on when the hyphen at ``i`` joins two parts of one word, else 0: a
+    hyphen or soft hyphen between two letters, or at a line's end between a letter and a
+    lower-case letter (a soft hyphen before any line break)."""
+    if i == 0 or not _letter_before(text, i):
+        return 0
+    if i + 1 < len(text) and text[i + 1].isalpha():
+        return i + 1
     j = i + 1
     while j < len(text) and text[j] in " \t":
         j += 1
-    if j >= len(text) or text[j] != "\n":
-        return False
+    if j >= len(text) or text[j] not in "\r\n":
+        return 0
     k = _skip_space(text, j)
-    return i > 0 and text[i - 1].isalpha() and k < len(text) and text[k].islower()
+    if k < len(text) and (text[k].islower() or (text[i] == "\u00ad" and text[k].isalpha())):
+        return k
+    return 0
+
+
+def _letter_before(text: str, i: int) -> bool:
+    """A letter (or a letter with combining accents) just before ``i``."""
+    j = i - 1
+    while j > 0 and unicodedata.combining(text[j]):
+        j -= 1
+    return text[j].isalpha()
 
 
 def _skip_space(text: str, i: int) -> int:
@@ -227,7 +261,7 @@ def _locate(source: str, fragments: list[str]) -> Span | str:
         if _precedes_negation(text, found[-1][1]):
             reason = BEFORE_NEGATION
             continue
-        return Span([(folded.origin[s], folded.origin[e - 1] + 1) for s, e in found])
+        return Span([(folded.origin[s], folded.end_of(e - 1)) for s, e in found])
     return reason
 
 
@@ -276,8 +310,19 @@ def locate_quote(document: Document, chunk: Chunk, quote: str) -> Located | str:
     pages = {_page_at(document, chunk.start + pos) for piece in span.pieces for pos in piece}
     if len(pages) != 1:
         return CROSSES_PAGES
-    shown = " … ".join(" ".join(chunk.text[s:e].split()) for s, e in span.pieces)
+    shown = " … ".join(_shown(chunk.text[s:e]) for s, e in span.pieces)
     return Located(page=pages.pop(), text=shown)
+
+
+_SHOWN_HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])([-\u2010])[ \t]*\r?\n\s*(?=[^\W\d_])")
+_SHOWN_INVISIBLE = re.compile("\u00ad[ \t]*\r?\n\\s*|[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+
+
+def _shown(text: str) -> str:
+    """The document's words as a reader sees them: no soft hyphens or zero-width characters,
+    a hyphen at a line's end kept with its word ("council-wide"), whitespace collapsed."""
+    text = _SHOWN_INVISIBLE.sub("", _SHOWN_HYPHEN_BREAK.sub(r"\1", text))
+    return " ".join(text.split())
 
 
 def _page_at(document: Document, offset: int) -> int:
