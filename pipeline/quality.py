@@ -416,11 +416,21 @@ def support_problems(answer: GateInput) -> tuple[list[str], Basis]:
     return [], "absence"
 
 
+def checks_found_it(kind: str, checks_rating: str | None) -> bool:
+    """The deterministic checks found in the document what an absence rating says is not
+    there: some of a good sign or an answer (not red), some of a warning sign (not green)."""
+    if checks_rating not in _SCORE:
+        return False
+    absent = "green" if kind == "warning_sign" else "red"
+    return checks_rating != absent
+
+
 def assess(answer: GateInput) -> Assessment:
+    """An absence judgement is kept, but when the checks found the thing it says is missing,
+    the reader is told to check it, as for a two-step disagreement."""
     problems = text_problems(answer)
     support, basis = support_problems(answer)
-    return Assessment(
-        unusable=problems + support,
-        basis=basis,
-        disagreement=contradicts(answer.rating, answer.checks_rating),
+    disagreement = contradicts(answer.rating, answer.checks_rating) or (
+        basis == "absence" and checks_found_it(answer.kind, answer.checks_rating)
     )
+    return Assessment(unusable=problems + support, basis=basis, disagreement=disagreement)

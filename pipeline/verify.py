@@ -58,6 +58,8 @@ _QUOTE_MARKS = str.maketrans(
 _INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
 # Hyphens that may join the parts of one word (not dashes, which separate words).
 _WORD_HYPHENS = frozenset("-\u2010\u2011\u00ad")
+# Markdown emphasis ("the **Head of Libraries**"): a reader sees the words, not the marks.
+_EMPHASIS = frozenset("*_")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _ELLIPSIS = re.compile(r"\s*\[?\s*(?:\.\s?){2}\.\s*\]?\s*")
 _NEGATION = re.compile(
@@ -108,7 +110,7 @@ def fold(source: str) -> Folded:
     """Fold compatibility forms and composed or decomposed accents (NFKC, per letter with its
     combining marks), hyphens inside a word ("council-wide", "council-\\nwide", "intui-\\ntive",
     "intui\\u00adtive" all fold to one word), invisible characters, whitespace runs, quote and
-    dash styles and case, keeping a map back to ``source``."""
+    dash styles, Markdown emphasis marks and case, keeping a map back to ``source``."""
     chars: list[str] = []
     origin: list[int] = []
     ends: list[int] = []
@@ -118,7 +120,7 @@ def fold(source: str) -> Folded:
         if ch in _WORD_HYPHENS and (joined := _joined_at(source, i)):
             i = joined
             continue
-        if ch in _INVISIBLE:
+        if ch in _INVISIBLE or ch in _EMPHASIS:
             i += 1
             continue
         if ch.isspace():
