@@ -160,3 +160,274 @@ def test_a_restatement_padded_with_a_word_or_two_is_not_kept(item_id: str, findi
 )
 def test_a_short_finding_with_facts_of_its_own_is_kept(item_id: str, finding: str) -> None:
     assert gate(item_id, "green", finding, PLAN_TEXT) == []
+
+
+# ---------------------------------------------------------------- held-out PDF and Markdown
+
+import re  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from heldout2_docs import write_castlebrook_md, write_wrenford_pdf  # noqa: E402
+from heldout2_personas import (  # noqa: E402
+    NASTY,
+    absence,
+    format_abuser,
+    over_confident,
+    page_jumper,
+    paraphraser,
+    paraphrases,
+)
+from personas import serve  # noqa: E402
+
+from pipeline.documents import read_document  # noqa: E402
+from pipeline.evals.recheck import Rechecker  # noqa: E402
+from pipeline.models.openai_compat import OpenAICompatModel  # noqa: E402
+from pipeline.records import Review  # noqa: E402
+from pipeline.review import ReviewOptions, run_review  # noqa: E402
+from pipeline.verify import AFTER_NEGATION as AFTER_NEG  # noqa: E402
+from pipeline.verify import CROSSES_PAGES, fold  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def heldout2(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("heldout2")
+    return {
+        "pdf": write_wrenford_pdf(folder / "wrenford.pdf"),
+        "md": write_castlebrook_md(folder / "castlebrook.md"),
+    }
+
+
+def chunked(path: Path, size: int = 4000) -> Document:
+    document = read_document(path)
+    pages = page_offsets(document.pages)
+    return document.model_copy(update={"pages": pages, "chunks": chunk_pages(pages, size=size)})
+
+
+def anywhere(document: Document, quote: str) -> Located | str:
+    reasons = set()
+    for chunk in document.chunks:
+        found = locate_quote(document, chunk, quote)
+        if isinstance(found, Located):
+            return found
+        reasons.add(found)
+    return ",".join(sorted(reasons - {NOT_FOUND}) or [NOT_FOUND])
+
+
+def test_the_pdf_keeps_its_printed_labels_and_drops_its_running_lines(
+    heldout2: dict[str, Path],
+) -> None:
+    document = chunked(heldout2["pdf"])
+    assert [p.page_label for p in document.pages] == ["i", "ii", "1", "2", "3", "4"]
+    assert "Wrenford Ambulance Service | Digital Strategy" not in document.text
+    assert not re.search(r"^Page \w+$", document.text, re.M)
+    found = anywhere(document, "Crews still complete 40% of patient records on paper")
+    assert isinstance(found, Located) and document.page(found.page).page_label == "1"
+    found = anywhere(document, "This strategy belongs to the Chief Executive and the Trust Board")
+    assert isinstance(found, Located) and document.page(found.page).page_label == "i"
+
+
+def test_a_sentence_broken_over_a_page_is_quoted_one_page_at_a_time(
+    heldout2: dict[str, Path],
+) -> None:
+    """The report shows one page per quote, so the whole sentence is not verified; each half,
+    long enough, is, on its own page."""
+    document = chunked(heldout2["pdf"])
+    whole = "By March 2027 every crew will use one electronic patient record on a rugged tablet"
+    assert anywhere(document, whole) == CROSSES_PAGES
+    found = anywhere(document, "use one electronic patient record on a rugged tablet")
+    assert isinstance(found, Located) and document.page(found.page).page_label == "3"
+
+
+def test_pdf_negations_and_numbers_hold(heldout2: dict[str, Path]) -> None:
+    document = chunked(heldout2["pdf"])
+    assert anywhere(document, "build our own dispatch software. We will") == AFTER_NEG
+    assert anywhere(document, "We will build our own dispatch software") == NOT_FOUND
+    assert anywhere(document, "We will buy systems that meet the national") == NOT_FOUND
+    assert anywhere(document, "will fall from 41 minutes to 3 minutes") == NOT_FOUND
+
+
+def document_sentences(document: Document) -> list[str]:
+    """The sentences of each page (a sentence broken over a page is two quotes)."""
+    found = []
+    for page in document.pages:
+        flat = " ".join(page.text.split())
+        found += re.findall(r"(?<![\w,])[A-Z][^.!?|]{30,}?[.!?](?=\s|$)", flat)
+    return found
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "md"])
+def test_every_paraphrase_of_every_sentence_is_rejected(
+    heldout2: dict[str, Path], fmt: str
+) -> None:
+    """will->may, all->most, a number or date changed, a negation or "only" dropped or added,
+    a plural changed, two words swapped: none verifies, unless the edit is itself the
+    document's text somewhere."""
+    document = chunked(heldout2[fmt])
+    page_text = fold(document.text).text
+    checked = 0
+    for sentence in document_sentences(document):
+        assert isinstance(anywhere(document, sentence), Located), sentence
+        for name, quote in paraphrases(sentence):
+            if fold(quote).text.strip(" .") in page_text:
+                continue
+            assert not isinstance(anywhere(document, quote), Located), (name, quote)
+            checked += 1
+    assert checked >= 20
+
+
+def test_markdown_quotes_verify_without_the_marks_a_reader_does_not_see(
+    heldout2: dict[str, Path],
+) -> None:
+    document = chunked(heldout2["md"])
+    found = anywhere(document, "This plan is owned by the Head of Libraries and agreed")
+    assert isinstance(found, Located), found
+    assert isinstance(anywhere(document, "Most said the online catalogue is hard to use"), Located)
+    assert isinstance(
+        anywhere(document, "Members want one library card that works for e-books"), Located
+    )
+    # a table row is cells, not a sentence
+    row = "One sign-in for the catalogue and e-books | Digital Services Manager"
+    assert anywhere(document, row) == "runs across table cells"
+    assert anywhere(document, "We will replace the library management system") == NOT_FOUND
+    assert anywhere(document, "asked us to close any branch counters") == NOT_FOUND
+
+
+# ---------------------------------------------------------------- personas, whole pipeline
+
+ITEMS2 = [
+    "realistic",
+    "user_centred",
+    "focused",
+    "q10_risks",
+    "q02_mission",
+    "vague",
+    "it_driven",
+    "too_long_term",
+    "integrated",
+    "mainstream",
+    "useful_to_teams",
+    "q07_measures",
+]
+
+
+def review2(persona: object, path: Path, out: Path) -> Review:
+    with serve(persona) as (url, _requests):  # type: ignore[arg-type]
+        model = OpenAICompatModel("persona", url, retries=0)
+        review, _ = run_review(path, out, model, ReviewOptions(only=ITEMS2))
+    return review
+
+
+def all_shown_quotes_recheck(review: Review, path: Path) -> None:
+    checker = Rechecker.for_file(path)
+    for item in review.items:
+        for evidence in item.evidence:
+            if evidence.verified:
+                assert checker.check(evidence) == "", (item.id, evidence.quote)
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "md"])
+def test_a_paraphrasing_model_gets_no_quote_and_no_kept_rating(
+    corpus_home: Path, heldout2: dict[str, Path], tmp_path: Path, fmt: str
+) -> None:
+    review = review2(paraphraser, heldout2[fmt], tmp_path / "out")
+    assert [i.id for i in review.items if i.confidence == "model"] == []
+    assert sum(i.stats.quotes_verified for i in review.items if i.stats) == 0
+    all_shown_quotes_recheck(review, heldout2[fmt])
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "md"])
+def test_a_quote_cited_to_the_wrong_passage_is_dropped(
+    corpus_home: Path, heldout2: dict[str, Path], tmp_path: Path, fmt: str
+) -> None:
+    """Every quote the page-jumper verified is in the passage it cites, on the page shown."""
+    document = chunked(heldout2[fmt])
+    review = review2(page_jumper(document_sentences(document)), heldout2[fmt], tmp_path / "out")
+    saved = read_document(heldout2[fmt])
+    for item in review.items:
+        for evidence in item.evidence:
+            if evidence.source == "model":
+                page = saved.page(evidence.page)
+                parts = [p for p in fold(evidence.quote).text.split(" \u2026 ") if p]
+                assert all(p in fold(page.text).text for p in parts), evidence
+    all_shown_quotes_recheck(review, heldout2[fmt])
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "md"])
+def test_an_over_confident_model_with_no_quote_of_the_document_keeps_no_green_good_sign(
+    corpus_home: Path, heldout2: dict[str, Path], tmp_path: Path, fmt: str
+) -> None:
+    """ "the plan", the prompt's own words, an exemplar note and an indicator fact line are
+    not the document's: none verifies, and a green that needed them is not kept."""
+    review = review2(over_confident, heldout2[fmt], tmp_path / "out")
+    assert sum(i.stats.quotes_verified for i in review.items if i.stats) == 0
+    kept = [i for i in review.items if i.confidence == "model"]
+    assert all(i.kind == "warning_sign" for i in kept), [(i.id, i.kind) for i in kept]
+
+
+def rendered(markdown: str) -> str:
+    """Markdown as a reader's viewer shows it (CommonMark, raw HTML allowed)."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": True}).render(markdown)
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "md"])
+def test_a_format_abusing_model_is_parsed_where_it_can_be_and_never_leaks_markup(
+    corpus_home: Path, heldout2: dict[str, Path], tmp_path: Path, fmt: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from pipeline.cli.app import app
+
+    out = tmp_path / "out"
+    review = review2(format_abuser, heldout2[fmt], out)
+    by_id = {i.id: i for i in review.items}
+    kept = {i.id for i in review.items if i.confidence == "model"}
+    # fenced JSON with "GREEN", "RAG: green", " green " with extra keys, markup, control chars
+    assert {"focused", "user_centred", "vague", "mainstream", "useful_to_teams"} <= kept
+    # two objects, no rating, the rating only in the finding, a 5,000-character finding
+    assert not kept & {"realistic", "it_driven", "too_long_term", "integrated"}
+    assert "\x00" not in by_id["useful_to_teams"].summary
+    assert "\u202e" not in by_id["useful_to_teams"].summary
+    html = (out / "review.html").read_text(encoding="utf-8")
+    markdown = (out / "review.md").read_text(encoding="utf-8")
+    for text in (html, rendered(markdown)):
+        assert "<script>alert(1)" not in text and "<img src=x" not in text
+        assert 'href="javascript:' not in text
+        assert "\x1b" not in text and "\x07" not in text
+    for fmt_out in ("docx", "md", "html"):
+        paper = tmp_path / f"paper.{fmt_out}"
+        result = CliRunner().invoke(
+            app,
+            ["export", str(out), "--format", fmt_out, "--out", str(paper), "--include-undecided"],
+        )
+        assert result.exit_code == 0, result.output
+        if fmt_out == "docx":
+            import docx
+
+            body = "\n".join(p.text for p in docx.Document(str(paper)).paragraphs)
+        else:
+            body = paper.read_text(encoding="utf-8")
+        body = rendered(body) if fmt_out == "md" else body
+        assert "\x1b" not in body and "\x00" not in body
+        assert "<script>alert(1)" not in body and 'href="javascript:' not in body
+    assert NASTY  # the markup the finding carried
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "md"])
+def test_absence_judgements_are_kept_and_flagged_where_the_checks_found_the_thing(
+    corpus_home: Path, heldout2: dict[str, Path], tmp_path: Path, fmt: str
+) -> None:
+    review = review2(absence, heldout2[fmt], tmp_path / "out")
+    assert all(i.confidence == "model" for i in review.items), [
+        (i.id, i.quality_flags) for i in review.items
+    ]
+    for item in review.items:
+        present = item.checks_rating not in (
+            None,
+            "green" if item.kind == "warning_sign" else "red",
+        )
+        assert item.disagreement == present, (item.id, item.rating, item.checks_rating)
+    flagged = {i.id for i in review.items if i.disagreement}
+    # the document names a risk (PDF) or its workshops (Markdown) that the model says it lacks
+    assert ("q10_risks" if fmt == "pdf" else "user_centred") in flagged
