@@ -169,7 +169,6 @@ from pathlib import Path  # noqa: E402
 
 from heldout2_docs import write_castlebrook_md, write_wrenford_pdf  # noqa: E402
 from heldout2_personas import (  # noqa: E402
-    NASTY,
     absence,
     format_abuser,
     over_confident,
@@ -408,10 +407,12 @@ def test_a_format_abusing_model_is_parsed_where_it_can_be_and_never_leaks_markup
             body = "\n".join(p.text for p in docx.Document(str(paper)).paragraphs)
         else:
             body = paper.read_text(encoding="utf-8")
-        body = rendered(body) if fmt_out == "md" else body
         assert "\x1b" not in body and "\x00" not in body
+        if fmt_out == "docx":
+            assert "<script>" in body  # Word shows it as text, which is inert there
+            continue
+        body = rendered(body) if fmt_out == "md" else body
         assert "<script>alert(1)" not in body and 'href="javascript:' not in body
-    assert NASTY  # the markup the finding carried
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "md"])
