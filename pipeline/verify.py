@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from .injection import is_withheld
@@ -89,6 +89,7 @@ CROSSES_PAGES = "spans a page break"
 CROSSES_CELLS = "runs across table cells"
 DUPLICATE = "duplicate"
 WITHHELD = "quotes text withheld as addressed to reviewers"
+NOT_SHOWN = "quotes the cited passage beyond the part it was shown"
 
 
 @dataclass(frozen=True)
@@ -357,12 +358,34 @@ class Verification:
     reasons: Counter[str] = field(default_factory=Counter)
 
 
+def shown_in(text: str, visible: str) -> bool:
+    """Every fragment of ``text`` (the document's words for a located quote) is in
+    ``visible``, the passage as the model was shown it; the last word may be one the cut
+    at the passage's end split ("servic" for "services")."""
+    seen = fold(visible).text
+    return all(_fragment_shown(part, seen) for part in fold(text).text.split(" \u2026 "))
+
+
+def _fragment_shown(part: str, seen: str) -> bool:
+    if part in seen:
+        return True
+    head, _, last = part.rpartition(" ")
+    position = seen.rfind(head) if head else -1
+    rest = seen[position + len(head) :] if position >= 0 else ""
+    return rest.startswith(" ") and last.startswith(rest[1:])
+
+
 def verify_citations(
-    document: Document, citations: list[Citation], allowed: set[str]
+    document: Document,
+    citations: list[Citation],
+    allowed: set[str],
+    shown: Mapping[str, str] | None = None,
 ) -> Verification:
     """Strip IDs outside the retrieved set, verify quotes, drop what cannot be verified and
     count why. A quote of text the injection check withheld is dropped too: it is the
-    document's wording, but it is not evidence, and it must not count as support."""
+    document's wording, but it is not evidence, and it must not count as support. With
+    ``shown`` (each passage as the model saw it, cut to length), a quote of the passage's
+    text past the cut is dropped: the model cannot have read it there."""
     evidence: list[Evidence] = []
     invented: list[str] = []
     reasons: Counter[str] = Counter()
@@ -379,6 +402,10 @@ def verify_citations(
             continue
         if is_withheld(document, found.text):
             reasons[WITHHELD] += 1
+            continue
+        visible = shown.get(chunk.id) if shown is not None else None
+        if visible is not None and not shown_in(found.text, visible):
+            reasons[NOT_SHOWN] += 1
             continue
         key = (found.page, fold(found.text).text)
         if key in seen:

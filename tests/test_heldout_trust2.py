@@ -309,10 +309,12 @@ ITEMS2 = [
 ]
 
 
-def review2(persona: object, path: Path, out: Path) -> Review:
-    with serve(persona) as (url, _requests):  # type: ignore[arg-type]
+def review2(persona: object, path: Path, out: Path, prompts: list[str] | None = None) -> Review:
+    with serve(persona) as (url, requests):  # type: ignore[arg-type]
         model = OpenAICompatModel("persona", url, retries=0)
         review, _ = run_review(path, out, model, ReviewOptions(only=ITEMS2))
+    if prompts is not None:
+        prompts += [r["messages"][-1]["content"] for r in requests]
     return review
 
 
@@ -335,20 +337,50 @@ def test_a_paraphrasing_model_gets_no_quote_and_no_kept_rating(
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "md"])
-def test_a_quote_cited_to_the_wrong_passage_is_dropped(
+def test_a_quote_cited_to_the_wrong_passage_or_past_what_was_shown_is_dropped(
     corpus_home: Path, heldout2: dict[str, Path], tmp_path: Path, fmt: str
 ) -> None:
-    """Every quote the page-jumper verified is in the passage it cites, on the page shown."""
+    """The page-jumper cites real sentences of the document to passages that do not hold them,
+    or to a passage whose shown part stops before them. Every quote kept is in the passage it
+    cites, in the part of it the model was shown, and on the page shown with it."""
     document = chunked(heldout2[fmt])
-    review = review2(page_jumper(document_sentences(document)), heldout2[fmt], tmp_path / "out")
+    prompts: list[str] = []
+    persona = page_jumper(document_sentences(document))
+    review = review2(persona, heldout2[fmt], tmp_path / "out", prompts)
     saved = read_document(heldout2[fmt])
+    shown = fold(" ".join(prompts)).text
     for item in review.items:
         for evidence in item.evidence:
             if evidence.source == "model":
                 page = saved.page(evidence.page)
                 parts = [p for p in fold(evidence.quote).text.split(" \u2026 ") if p]
                 assert all(p in fold(page.text).text for p in parts), evidence
+                assert all(p in shown for p in parts), evidence
     all_shown_quotes_recheck(review, heldout2[fmt])
+
+
+def test_a_quote_past_the_cut_of_its_passage_is_not_verified() -> None:
+    from pipeline.verify import NOT_SHOWN, Citation, shown_in, verify_citations
+
+    text = (
+        "We will keep a staffed counter in every branch. We will replace the booking system "
+        "with one that residents can use on a phone by March 2026."
+    )
+    document = one_page(text)
+    chunk = document.chunks[0]
+    first = "We will keep a staffed counter in every branch."
+    second = "We will replace the booking system with one that residents can use"
+    visible = {chunk.id: text[:60]}
+    checked = verify_citations(
+        document, [Citation(chunk.id, first), Citation(chunk.id, second)], {chunk.id}, visible
+    )
+    assert [e.quote for e in checked.evidence] == [first.rstrip(".")]
+    assert checked.reasons[NOT_SHOWN] == 1
+    # a last word the cut split is still one the model saw the start of
+    assert shown_in("in every branch", "a staffed counter in every bran")
+    assert not shown_in("in every branch today", "a staffed counter in every bran")
+    # with nothing said about what was shown, the whole passage counts
+    assert len(verify_citations(document, [Citation(chunk.id, second)], {chunk.id}).evidence) == 1
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "md"])
