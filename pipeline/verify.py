@@ -60,6 +60,9 @@ _INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
 _WORD_HYPHENS = frozenset("-\u2010\u2011\u00ad")
 # Markdown emphasis ("the **Head of Libraries**"): a reader sees the words, not the marks.
 _EMPHASIS = frozenset("*_")
+_MARKDOWN_LINK = re.compile(
+    r"(?<!!)\[([^\[\]\n]{1,300})\]\([^()\s]{0,1000}(?:\([^()\s]*\))?[^()\s]*\)"
+)
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _ELLIPSIS = re.compile(r"\s*\[?\s*(?:\.\s?){2}\.\s*\]?\s*")
 _NEGATION = re.compile(
@@ -111,13 +114,18 @@ def fold(source: str) -> Folded:
     """Fold compatibility forms and composed or decomposed accents (NFKC, per letter with its
     combining marks), hyphens inside a word ("council-wide", "council-\\nwide", "intui-\\ntive",
     "intui\\u00adtive" all fold to one word), invisible characters, whitespace runs, quote and
-    dash styles, Markdown emphasis marks and case, keeping a map back to ``source``."""
+    dash styles, Markdown emphasis and link marks and case, keeping a map back to
+    ``source``."""
     chars: list[str] = []
     origin: list[int] = []
     ends: list[int] = []
+    skips = _link_marks(source)
     i = 0
     while i < len(source):
         ch = source[i]
+        if i in skips:
+            i = skips[i]
+            continue
         if ch in _WORD_HYPHENS and (joined := _joined_at(source, i)):
             i = joined
             continue
@@ -144,6 +152,18 @@ def fold(source: str) -> Folded:
         origin.pop()
         ends.pop()
     return Folded("".join(chars), tuple(origin), tuple(ends))
+
+
+def _link_marks(text: str) -> dict[int, int]:
+    """The marks of each Markdown link ("[the council plan](https://...)") that a reader does
+    not see: where each starts, mapped to where it ends. The link text stays."""
+    if "](" not in text:
+        return {}
+    marks: dict[int, int] = {}
+    for match in _MARKDOWN_LINK.finditer(text):
+        marks[match.start()] = match.start() + 1
+        marks[match.end(1)] = match.end()
+    return marks
 
 
 def _joined_at(text: str, i: int) -> int:

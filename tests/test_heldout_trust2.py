@@ -181,7 +181,7 @@ from personas import serve  # noqa: E402
 from pipeline.documents import read_document  # noqa: E402
 from pipeline.evals.recheck import Rechecker  # noqa: E402
 from pipeline.models.openai_compat import OpenAICompatModel  # noqa: E402
-from pipeline.records import Review  # noqa: E402
+from pipeline.records import Evidence, Review  # noqa: E402
 from pipeline.review import ReviewOptions, run_review  # noqa: E402
 from pipeline.verify import AFTER_NEGATION as AFTER_NEG  # noqa: E402
 from pipeline.verify import CROSSES_PAGES, fold  # noqa: E402
@@ -284,6 +284,24 @@ def test_markdown_quotes_verify_without_the_marks_a_reader_does_not_see(
     assert isinstance(
         anywhere(document, "Members want one library card that works for e-books"), Located
     )
+    # a link's text reads on in its sentence; the evidence shown is the page's own text
+    checker = Rechecker.for_file(heldout2["md"])
+    for quote in (
+        "agreed by the council's Cabinet in June 2025",
+        "Progress is reported to the Communities Scrutiny Panel every six months",
+    ):
+        found = anywhere(document, quote)
+        assert isinstance(found, Located), (quote, found)
+        assert "](" in found.text
+        shown = Evidence(
+            quote=found.text,
+            page=found.page,
+            page_label=document.page(found.page).page_label,
+            verified=True,
+            source="model",
+        )
+        assert checker.check(shown) == "", found.text
+    assert anywhere(document, "agreed by the council's Cabinet in July 2025") == NOT_FOUND
     # a table row is cells, not a sentence
     row = "One sign-in for the catalogue and e-books | Digital Services Manager"
     assert anywhere(document, row) == "runs across table cells"
