@@ -13,13 +13,15 @@ Unusable output never reaches the report as a finding:
 - a rating its own finding contradicts ("The strategy is not realistic" rated green, "answers
   this well" rated red), when the finding is one-sided (no "but", "although", ...);
 - a finding that only restates the item ("The strategy is realistic and meets this item"), with
-  no word, name or number of its own about this document;
+  no word, name or number of its own about this document, or with only a word or two of
+  appraisal or padding ("with sensible plans") that are not the document's words either;
 - a finding that points to a page ("on page 7", "§4") the model was not shown: it cannot know
   what is there, and a reader who checks finds something else.
 
 A usable judgement is kept, even when it contradicts the deterministic checks: the report then
-shows both ratings and says "model and checks disagree: check this". Rating is the model's job;
-the checks are one more piece of evidence, not a veto.
+shows both ratings and says "model and checks disagree: check this". So it does when a kept
+absence judgement ("no risks are named") meets checks that found some of the thing in the
+document. Rating is the model's job; the checks are one more piece of evidence, not a veto.
 """
 
 from __future__ import annotations
