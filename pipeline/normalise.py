@@ -19,7 +19,9 @@ _BLANK_LINES = re.compile(r"\n\s*\n\s*\n+")
 # overrides that make text read differently from how it is stored: never text a reader sees,
 # and not valid in the XML of a DOCX.
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069]")
+# Controls that separate text (form feed, vertical tab, file/group/record separators, NEL).
+_BREAKS = re.compile("[\x0b\x0c\x1c-\x1e\x85]")
 _PUNCT_MAP = str.maketrans(
     {
         "\u2018": "'",
@@ -39,9 +41,9 @@ _SOFT_HYPHEN_BREAK = re.compile("\u00ad[ \t]*\n[ \t]*")
 
 
 def strip_controls(text: str) -> str:
-    """``text`` without terminal escapes, control characters (but tab, newline and carriage
-    return) or bidi overrides."""
-    return _CONTROLS.sub("", _ANSI.sub("", text))
+    """``text`` without terminal escapes, control characters or bidi overrides; a control that
+    separates text (a form feed between pages) becomes a line break, so words stay apart."""
+    return _BREAKS.sub("\n", _CONTROLS.sub("", _ANSI.sub("", text)))
 
 
 def normalise_page_text(text: str) -> str:

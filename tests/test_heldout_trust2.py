@@ -482,3 +482,20 @@ def test_absence_judgements_are_kept_and_flagged_where_the_checks_found_the_thin
     flagged = {i.id for i in review.items if i.disagreement}
     # the document names a risk (PDF) or its workshops (Markdown) that the model says it lacks
     assert ("q10_risks" if fmt == "pdf" else "user_centred") in flagged
+
+
+def test_control_characters_in_a_document_never_reach_its_text(tmp_path: Path) -> None:
+    """A bell, a terminal escape or a bidi override in the file is no text a reader sees (and
+    no DOCX can hold it); a form feed still keeps the words either side apart."""
+    path = tmp_path / "plan.txt"
+    path.write_text(
+        "Digital Plan\n\nWe will close\x07 the old \x1b[31mdata centre\x1b[0m by 2026.\x0c"
+        "Residents \u202etold us\u202c what to fix first.",
+        encoding="utf-8",
+    )
+    document = chunked(path)
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]", document.text)
+    assert "We will close the old data centre by 2026." in document.text
+    assert "2026.\nResidents told us what to fix first." in document.text
+    found = anywhere(document, "We will close the old data centre by 2026")
+    assert isinstance(found, Located) and found.text == "We will close the old data centre by 2026"
