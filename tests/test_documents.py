@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from condensed_pdf import draw_condensed_pdf
 from conftest import render_pdfs
 
 from pipeline.chunking import chunk_pages
@@ -176,36 +177,7 @@ def test_over_large_files_are_refused(
 # ------------------------------------------------------------------ lost word spaces
 
 
-def _condensed_pdf(path: Path, lines: list[str], title: str | None = None) -> Path:
-    """Words drawn at explicit x positions with no space glyphs, in type condensed to 75 %.
-
-    pypdf measures the words at full width, so it sees no gap between them and runs them
-    together; the glyphs themselves are placed with visible word gaps.
-    """
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-    from reportlab.pdfgen import canvas
-
-    page = canvas.Canvas(str(path))
-    if title is not None:
-        page.setTitle(title)
-    y = 760.0
-    for line in lines:
-        text = page.beginText(60, y)
-        text.setFont("Helvetica", 11)
-        text.setHorizScale(75)
-        for word in line.split():
-            text.textOut(word)
-            text.moveCursor(stringWidth(word, "Helvetica", 11) * 0.75 + 2.5, 0)
-        page.drawText(text)
-        y -= 16
-    page.showPage()
-    page.setFont("Helvetica", 11)
-    page.drawString(60, 760, "An ordinary page whose words are drawn with their spaces.")
-    page.showPage()
-    page.save()
-    return path
-
-
+PLAIN_LINE = "An ordinary page whose words are drawn with their spaces."
 SPACED_LINES = [
     "We have a ten-year plan to make Britain a global AI superpower",
     "and we will fix the basics first for every resident",
@@ -218,7 +190,7 @@ def test_pages_that_lose_their_spaces_are_re_read(tmp_path: Path) -> None:
 
     from pipeline.pdf_text import implausible
 
-    pdf = _condensed_pdf(tmp_path / "condensed.pdf", SPACED_LINES)
+    pdf = draw_condensed_pdf(tmp_path / "condensed.pdf", [SPACED_LINES], plain_line=PLAIN_LINE)
     raw = PdfReader(pdf).pages[0].extract_text()
     assert "tenyear" in raw.replace("-", "") or "plantomake" in raw, raw  # pypdf runs them on
     assert implausible(raw)
