@@ -215,6 +215,7 @@ class DocumentRef(BaseModel):
     sha256: str
     pages: int
     title: str = ""
+    format: str | None = None  # Document.format; None in reviews written before it was kept
 
 
 class ModelRef(BaseModel):

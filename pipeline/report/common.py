@@ -149,6 +149,11 @@ def safe_url(url: str) -> str | None:
     return url if SAFE_URL.match(url) else None
 
 
+def length_label(doc: DocumentRef) -> str:
+    """ "Pages" for a PDF; "Sections" for a document without pages (read as numbered sections)."""
+    return "Pages" if doc.format in (None, "pdf") else "Sections"
+
+
 def short_sha(sha256: str) -> str:
     return sha256[:12]
 

@@ -60,7 +60,7 @@ def _header(review: Review) -> str:
         ("Document", md(doc.title or "(untitled)")),
         ("File", md(doc.path)),
         ("SHA-256", md(c.short_sha(doc.sha256))),
-        ("Pages", str(doc.pages)),
+        (c.length_label(doc), str(doc.pages)),
         ("Model", f"{md(review.model.id)} ({md(review.model.backend)})"),
         ("Date", md(c.format_date(review.created_at))),
     ]
