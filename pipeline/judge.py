@@ -213,7 +213,8 @@ def judge_with_model(ctx: ItemContext, model: ModelAPI) -> ItemResult:
             document_text=ctx.document.text,
             withheld=ctx.withheld,
             checks_rating=checks,
-            hit_token_limit=generation.completion_tokens >= max_tokens
+            hit_token_limit=generation.cut_off
+            or generation.completion_tokens >= max_tokens
             or len(answer.finding) >= MAX_FINDING_CHARS - 1,
             item_words=item_wording(ctx.item),
             item_title=ctx.item.title,

@@ -36,6 +36,7 @@ class Generation:
     completion_tokens: int = 0
     latency_s: float = 0.0
     notes: list[str] = field(default_factory=list)
+    cut_off: bool = False  # the backend said it stopped at max_tokens (finish_reason "length")
 
 
 @runtime_checkable

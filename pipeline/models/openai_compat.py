@@ -155,6 +155,7 @@ class OpenAICompatModel:
             usage = response.usage
             return Generation(
                 text=response.choices[0].message.content or "",
+                cut_off=getattr(response.choices[0], "finish_reason", None) == "length",
                 model_id=self.id,
                 backend=self.backend,
                 structured_mode=mode,
