@@ -115,6 +115,22 @@ def test_encrypted_pdf_needs_password(pdfs: dict[str, Path]) -> None:
     assert len(read_document(pdfs["encrypted"], password="s3cret").pages) == 4
 
 
+@pytest.mark.parametrize("algorithm", ["AES-128", "AES-256"])
+def test_an_aes_secured_pdf_opens(pdfs: dict[str, Path], tmp_path: Path, algorithm: str) -> None:
+    """A PDF "secured" against editing (owner password only, AES, as office exports make) opens
+    with no password; one with a user password opens with it."""
+    import pypdf
+
+    plain = read_document(pdfs["labelled"])
+    for user, given in (("", None), ("s3cret", "s3cret")):
+        writer = pypdf.PdfWriter(clone_from=str(pdfs["labelled"]))
+        writer.encrypt(user_password=user, owner_password="owner-only", algorithm=algorithm)
+        secured = tmp_path / f"secured-{bool(user)}.pdf"
+        writer.write(secured)
+        document = read_document(secured, password=given)
+        assert [p.text for p in document.pages] == [p.text for p in plain.pages]
+
+
 def test_image_only_pdf_says_ocr_is_needed(pdfs: dict[str, Path]) -> None:
     with pytest.raises(InputError, match="OCR"):
         read_document(pdfs["image_only"])
