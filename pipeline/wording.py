@@ -475,6 +475,12 @@ def _mission(facts: Facts) -> str:
         return "It states no mission or vision"
     if score >= 2:
         return f"Its mission is one line of {_n(words, 'word')}{pages}"
+    generic = facts.number("mission", "generic") or 0
+    if generic and generic == facts.number("mission", "statements"):
+        return (
+            f"Its mission or vision is made of generic superlatives{pages}, saying neither whom "
+            "it is for nor what will change"
+        )
     return f"It states a mission or vision, but the shortest runs to {_n(words, 'word')}{pages}"
 
 

@@ -29,7 +29,7 @@ IDS_AND_KEYS = {
     "mainstream": {"score", "everyday_statements", "flesch_reading_ease", "buzzwords"},
     "design_principles": {"count", "listed", "standards"},
     "local_specifics": {"named", "numbers", "buzzwords", "buzzwords_per_1000", "specific_share"},
-    "mission": {"statements", "shortest_words", "score"},
+    "mission": {"statements", "shortest_words", "generic", "score"},
     "services_baseline": {"count"},
     "org_change": {"count", "areas", "governance", "funding", "skills"},
     "risks": {"count", "mitigated"},
