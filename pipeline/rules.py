@@ -17,7 +17,7 @@ from .passages import clean, keyword_score, rank, sentences
 from .records import Document, Evidence, ExemplarRef, Indicator, Page, Rating
 from .retrieval import Retrieved
 from .rubric import RubricItem, Signal
-from .wording import Facts, recommendation, summary
+from .wording import Facts, cite_pages, recommendation, summary
 
 _SCORE = {"red": 0, "amber": 1, "green": 2}
 NO_CHECK = (
@@ -151,8 +151,7 @@ def unchecked(item: RubricItem, document: Document, hits: list[Retrieved]) -> Ru
     pages = list(dict.fromkeys(e.page_label or str(e.page) for e in evidence if e.page))
     summary = NO_CHECK
     if pages:
-        cite = ("pp. " if len(pages) > 1 else "p. ") + ", ".join(pages)
-        summary += f" Passages that may bear on it are on {cite}."
+        summary += f" Passages that may bear on it are on {cite_pages(pages)}."
     return RuleJudgement("insufficient_evidence", "none", summary, evidence, [NO_CHECK_NEXT])
 
 
