@@ -347,6 +347,9 @@ def _readability(facts: Facts) -> str:
 
 def _delivered(facts: Facts) -> str:
     n = facts.number("delivered", "count")
+    if not n and facts.rating != "red" and facts.item.id == "realistic":
+        changes = _org_change(facts).removeprefix("It ")
+        return f"It cites nothing already delivered, but {changes}, behind dated commitments"
     if not n:
         return "It cites nothing already delivered"
     return f"It cites {_n(n, 'thing')} already delivered{facts.pages('delivered')}"

@@ -9,6 +9,7 @@ from pipeline.doc_kind import is_digital_strategy
 from pipeline.records import Document, Indicator
 
 from .sentences import Hit, Sentence, _all_hits, _evidence, _mixed, _plural, _share, _terms
+from .statements import _DEPRIORITISE
 
 # Emerging technology against the basics
 _EMERGING = _terms(
@@ -148,7 +149,10 @@ _SYSTEM = _terms(
 def emerging_tech(doc: Document, sents: Sequence[Sentence]) -> Indicator:
     """The share of emerging-technology mentions against the basics. No share (None) when the
     document is not about digital at all or mentions neither: absence is not avoidance."""
-    emerging, basics = _all_hits(sents, _EMERGING), _all_hits(sents, _BASICS)
+    # "We will not start AI projects until ...": emerging technology ruled out or deferred is
+    # not emphasis on it
+    chosen = [s for s in sents if not _DEPRIORITISE.search(s.flat)]
+    emerging, basics = _all_hits(chosen, _EMERGING), _all_hits(sents, _BASICS)
     about = is_digital_strategy(doc)
     ratio = _share(len(emerging), len(basics)) if about else None
     if not about:

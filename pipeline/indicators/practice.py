@@ -190,11 +190,12 @@ _SUPERLATIVE = _terms(
 )  # fmt: skip
 # Whom a mission is for, or what it changes for them.
 _BENEFIT = _terms(
-    r"residents?", r"patients?", r"people", r"staff", r"users?", r"citizens?", r"communit(?:y|ies)",
-    r"businesses", r"everyone", r"every(?:body|one)", r"anyone", r"families", r"children",
-    r"carers?", r"tenants?", r"pupils?", r"(?:the\s+)?public", r"customers?(?![\w-])", r"visitors?",
-    r"colleagues", r"clinicians", r"population", r"taxpayers", r"learners", r"students", r"who",
-    r"so\s+that", r"fewer", r"faster", r"safer", r"without",
+    r"residents?", r"patients?", r"people", r"persons?", r"staff", r"users?", r"citizens?",
+    r"communit(?:y|ies)", r"business(?:es)?", r"every(?:body|one)", r"anyone", r"famil(?:y|ies)",
+    r"child(?:ren)?", r"carers?", r"tenants?", r"pupils?", r"parents?", r"(?:the\s+)?public",
+    r"customers?(?![\w-])", r"visitors?", r"colleagues?", r"clinicians?", r"nurses?",
+    r"population", r"taxpayers?", r"learners?", r"students?", r"who", r"so\s+that", r"fewer",
+    r"faster", r"safer", r"without",
 )  # fmt: skip
 
 
