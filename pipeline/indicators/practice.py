@@ -289,7 +289,7 @@ _BASELINE = re.compile(
     r"(?:are|is|have|run|cost)\b"
     # how long things take today: "waits on average 19 weeks", "it took 11 weeks", "spend 40
     # minutes of every shift"
-    rf"|\b(?:waits?|waited|waiting|takes?|took|spends?|spent|lasts?|lasted)\s+"
+    rf"|\b(?:waits?|waited|waiting|takes|took|spends?|spent|lasted)\s+"
     rf"(?:(?:on\s+average|an\s+average\s+of|on\s+average\s+of|about|around|over|more\s+than"
     rf"|up\s+to|nearly|almost|roughly|typically|at\s+least|between)\s+)*{_DURATION}"
     # volumes received or handled, with "of them": "we received 5,800 of them"
