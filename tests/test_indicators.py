@@ -864,6 +864,8 @@ def test_new_signal_evidence_is_verbatim_and_cited() -> None:
         ),
         ("Our payroll system is 22 years old.", 1),
         ("Around 41,000 tenants now use the repairs portal.", 1),
+        ("The average time to process a claim was 23 days in 2025.", 1),
+        ("About 40% of referrals still arrive by fax.", 1),
         ("Residents will wait no more than 5 days by 2027.", 0),  # a target, not today
         ("We will spend 3 years building the new platform.", 0),
     ],
@@ -959,3 +961,9 @@ def test_what_people_told_us_is_user_research() -> None:
         "Tenants told us they cannot see when a repair is booked. Staff told us the forms repeat."
     )
     assert value([text], "user_research")["count"] == 2
+
+
+def test_work_that_must_wait_is_deferred() -> None:
+    text = "Chatbot pilots will wait until the new website is live."
+    assert value([text], "deprioritisation")["count"] == 1
+    assert value([text], "emerging_tech")["emerging"] == 0

@@ -287,6 +287,11 @@ _BASELINE = re.compile(
     r"|appointments|people|patients|users|residents|households|bookings|times)"
     r"|\b(?:our|the)\s+(?:current|existing)\s+(?:systems|services|estate|applications)\s+"
     r"(?:are|is|have|run|cost)\b"
+    # an average or share stated as it stands: "the average time to answer was 14 seconds",
+    # "about 30% of handovers still happen on paper"
+    rf"|\baverage\b[^.]{{0,60}}?\b(?:is|was|were|are)\s+(?:about\s+|around\s+|over\s+)?"
+    rf"{_DURATION}"
+    r"|\b\d[\d.]*\s*(?:%|per\s*cent)\s+of\s+[^.]{0,60}?\b(?:still|currently|today)\b"
     # how long things take today: "waits on average 19 weeks", "it took 11 weeks", "spend 40
     # minutes of every shift"
     rf"|\b(?:waits?|waited|waiting|takes|took|spends?|spent|lasted)\s+"

@@ -40,8 +40,9 @@ RESEARCH_METHODS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # described by its result rather than its method, so it counts but names no method.
 _TOLD = _terms(
     r"(?:patients|users|residents|staff|people|carers|clinicians|nurses|doctors|colleagues"
-    r"|tenants|families|parents|applicants|customers|businesses|they)\s+(?:\w+\s+)?"
-    r"(?:told|showed)\s+us",
+    r"|tenants|families|parents|applicants|customers|businesses|crews|handlers|officers"
+    r"|teachers|pupils|students|employees|managers|they)\s+(?:\w+\s+)?"
+    r"(?:told|showed|tell)\s+us",
 )
 _PEOPLE = re.compile(
     r"(?<![\w.,£$/])(?P<n>\d{1,3}(?:,\d{3})+|\d+)\s+"
