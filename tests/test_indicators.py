@@ -967,3 +967,16 @@ def test_work_that_must_wait_is_deferred() -> None:
     text = "Chatbot pilots will wait until the new website is live."
     assert value([text], "deprioritisation")["count"] == 1
     assert value([text], "emerging_tech")["emerging"] == 0
+
+
+def test_products_years_and_generic_benefits_are_not_local_specifics() -> None:
+    generic = (
+        "We will roll out Windows 11 and Microsoft Copilot in 2026, following ITIL and PRINCE2. "
+        "This will improve efficiency, enhance the user experience and make us a digitally "
+        "mature organisation."
+    )
+    found = value([generic], "local_specifics")
+    assert found["named"] == 0
+    assert found["buzzwords"] == 3
+    local = "We will move the Carrow Street depot and Ledbury library onto the county network."
+    assert value([local], "local_specifics")["named"] == 2
