@@ -980,3 +980,11 @@ def test_products_years_and_generic_benefits_are_not_local_specifics() -> None:
     assert found["buzzwords"] == 3
     local = "We will move the Carrow Street depot and Ledbury library onto the county network."
     assert value([local], "local_specifics")["named"] == 2
+
+
+def test_operational_executives_owning_digital_work_is_everyday_business() -> None:
+    text = (
+        "The medical director leads the results work. The board reviews this plan alongside "
+        "the annual business plan. The Head of Digital owns the network work."
+    )
+    assert value([text], "mainstream")["everyday_statements"] == 2

@@ -174,7 +174,12 @@ _BAU = _terms(
     r"embedded\s+in\s+(?:every|all|our|each)",
     r"not\s+(?:only\s+|just\s+)?(?:for\s+)?(?:the\s+)?(?:(?-i:IT|ICT)|digital|technology)"
     r"\s+(?:team|department|function)",
-    r"alongside\s+(?:our\s+|its\s+)?(?:finances|financial|performance|budget)",
+    r"alongside\s+(?:our\s+|its\s+|the\s+)?(?:[\w-]+\s+)?(?:finances|financial|performance"
+    r"|budgets?|(?:business|operating|operational|corporate|annual|service)\s+plans?)",
+    # clinical and operational executives who own digital work
+    r"(?:chief\s+(?:operating|nursing|medical)\s+officer|chief\s+nurse|medical\s+director"
+    r"|director\s+of\s+(?:operations|nursing|adult\s+services|children['’]s\s+services))"
+    r"\s+(?:\w+\s+){0,2}?(?:owns?|leads?|is\s+(?:accountable|responsible))\b",
     r"part\s+of\s+(?:everyday|day-to-day|everyone['’]s|how\s+we)",
 )
 _PLAIN_RANGE = (20.0, 60.0)  # Flesch ease: at or below the first scores 0, at or above 1
