@@ -230,6 +230,14 @@ TOPIC: dict[str, str] = {
 
 
 def meaning(facts: Facts) -> str:
+    generic = facts.number("mission", "generic")
+    if (
+        facts.item.id == "q02_mission"
+        and facts.rating == "amber"
+        and generic
+        and generic == facts.number("mission", "statements")
+    ):
+        return "praise is not a mission staff can repeat and act on"
     table = MEANING.get(facts.item.id)
     if table and facts.rating in table:
         return table[facts.rating]

@@ -383,3 +383,17 @@ def test_a_markdown_strategy_summary_cites_sections_without_p(tmp_path: Path) ->
     text = " ".join(j.summary for j in judged.values())
     assert "§" in text
     assert not re.search(r"\bpp?\. §", text), text
+
+
+def test_a_vision_of_praise_is_said_to_be_generic() -> None:
+    doc = make_doc(
+        [
+            "Tarnby Council Digital Strategy 2025 to 2028\nOur vision is a world-class, "
+            "cutting-edge and truly digital council. We will replace the website by 2026 and "
+            "move 60% of payments online by 2027."
+        ]
+    )
+    judged = judge_all(doc)["q02_mission"]
+    assert judged.rating == "amber"
+    assert "generic superlatives" in judged.summary
+    assert "praise is not a mission" in judged.summary
