@@ -868,6 +868,8 @@ def test_new_signal_evidence_is_verbatim_and_cited() -> None:
         ("About 40% of referrals still arrive by fax.", 1),
         ("Residents will wait no more than 5 days by 2027.", 0),  # a target, not today
         ("We will spend 3 years building the new platform.", 0),
+        ("Nurses spend about 50 minutes a shift re-typing notes.", 1),
+        ("We spent 30 hours observing work on wards.", 0),  # research, not performance
     ],
 )
 def test_services_baseline_counts_durations_volumes_and_age(text: str, count: int) -> None:

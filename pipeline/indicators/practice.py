@@ -265,6 +265,10 @@ _ESTATE = (
 _DURATION = (
     rf"(?:\d[\d,.]*|{_NUM})\s+(?:working\s+)?(?:seconds|minutes|hours|days|weeks|months|years)\b"
 )
+_ABOUT = (
+    r"(?:on\s+average|an\s+average\s+of|on\s+average\s+of|about|around|over|more\s+than"
+    r"|up\s+to|nearly|almost|roughly|typically|at\s+least|between)"
+)
 _ESTATE_ONE = (
     r"(?:system|application|platform|record|network|website|server|database|telephony"
     r"|software|contract|estate|data\s*cent(?:re|er)|portal)"
@@ -292,11 +296,14 @@ _BASELINE = re.compile(
     rf"|\baverage\b[^.]{{0,60}}?\b(?:is|was|were|are)\s+(?:about\s+|around\s+|over\s+)?"
     rf"{_DURATION}"
     r"|\b\d[\d.]*\s*(?:%|per\s*cent)\s+of\s+[^.]{0,60}?\b(?:still|currently|today)\b"
-    # how long things take today: "waits on average 19 weeks", "it took 11 weeks", "spend 40
-    # minutes of every shift"
-    rf"|\b(?:waits?|waited|waiting|takes|took|spends?|spent|lasted)\s+"
-    rf"(?:(?:on\s+average|an\s+average\s+of|on\s+average\s+of|about|around|over|more\s+than"
-    rf"|up\s+to|nearly|almost|roughly|typically|at\s+least|between)\s+)*{_DURATION}"
+    # how long things take today: "waits on average 19 weeks", "it took 11 weeks"; time spent
+    # only as a rate ("spend 40 minutes of every shift"), since "we spent 30 hours observing
+    # wards" is the strategy's own research, not how a service performs
+    rf"|\b(?:waits?|waited|waiting|takes|took|lasted)\s+(?:{_ABOUT}\s+)*{_DURATION}"
+    rf"|\b(?:spends?|spent|lose|loses|lost)\s+(?:{_ABOUT}\s+)*{_DURATION}\s+"
+    r"(?:a|an|per|each|every|of\s+(?:every|each|a|their|the)|in\s+(?:every|each|a|an))\s+"
+    r"(?:[\w-]+\s+)?(?:shift|day|week|month|year|visit|call|patient|appointment|case"
+    r"|application|clinic|ward\s+round|working\s+day)\b"
     # volumes received or handled, with "of them": "we received 5,800 of them"
     r"|\b(?:received|handled|processed|answered|took|made|booked|had)\s+"
     r"(?:over\s+|more\s+than\s+|around\s+|about\s+|nearly\s+)?\d[\d,.]*\s*"
