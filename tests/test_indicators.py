@@ -990,3 +990,18 @@ def test_operational_executives_owning_digital_work_is_everyday_business() -> No
         "the annual business plan. The Head of Digital owns the network work."
     )
     assert value([text], "mainstream")["everyday_statements"] == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "quantified"),
+    [
+        ("Over the next ten years we will join up care.", False),
+        ("We will build the platform for three years from 2026.", False),
+        ("We will cut waits to 10 weeks by 2027.", True),
+        ("We will train 300 staff over the next two years.", True),
+    ],
+)
+def test_a_span_of_time_is_not_a_measure(text: str, quantified: bool) -> None:
+    from pipeline.indicators import is_quantified
+
+    assert is_quantified(text) is quantified

@@ -47,6 +47,14 @@ _QUANTITY = re.compile(
     re.I,
 )
 _NOT_A_QUANTITY = re.compile(r"24/7")
+# A span of time the plan covers is not a measure: "over the next ten years", "for three years"
+# (a target in time units, "cut waits to 10 weeks", still counts).
+_SPAN = re.compile(
+    rf"\b(?:(?:over|for|in|during)\s+)?(?:the\s+)?(?:next|past|last|coming|first|final)\s+"
+    rf"(?:{_NUM}|\d+)\s+(?:weeks?|months?|years?|decades?)\b"
+    rf"|\b(?:over|for|across)\s+(?:{_NUM}|\d+)\s+(?:years?|decades?)\b",
+    re.I,
+)
 # Numbers that label something rather than measure it: "Phase 2", "NHS 111", "Windows 11".
 _LABEL_BEFORE = re.compile(
     r"\b(?:phase|stage|tier|level|wave|version|step|priority|objective|section|page|figure"
@@ -119,7 +127,7 @@ def _blank(text: str, pattern: re.Pattern[str]) -> str:
 
 def is_quantified(text: str) -> bool:
     """A number, percentage or amount that is not a date, a list number or a label."""
-    for pattern in (_LIST_NUMBER, _DATED, _NOT_A_QUANTITY):
+    for pattern in (_LIST_NUMBER, _DATED, _NOT_A_QUANTITY, _SPAN):
         text = _blank(text, pattern)
     return any(
         not _LABEL_BEFORE.search(text[max(0, m.start() - 20) : m.start()])
