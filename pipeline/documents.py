@@ -17,12 +17,13 @@ from typing import Any
 
 from . import titles
 from .chunking import chunk_pages, page_offsets
+from .docx_text import DocxText, read_docx_text
 from .errors import InputError
 from .html_blocks import html_blocks
 from .normalise import normalise_page_text, strip_running_lines
 from .pdf_hidden import extract_with_hidden
 from .pdf_text import respace
-from .records import CELL_SEPARATOR, Document, HiddenText, Page
+from .records import Document, HiddenText, Page
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_PAGES = 5000
@@ -35,7 +36,9 @@ HTML_EXTENSIONS = {".html", ".htm", ".xhtml"}
 # 2: PDF pages record hidden text, zero-width characters are removed
 # 3: PDF pages that lost their word spaces are re-read with PDFium; junk metadata titles give
 #    way to the first heading; HTML is read in one streaming pass; long blocks are split
-READER_VERSION = 3
+# 4: DOCX read from its XML: tracked changes accepted, fields, content controls, text boxes,
+#    hidden runs left out (python-docx dropped inserted words and whole controls)
+READER_VERSION = 4
 
 log = logging.getLogger(__name__)
 
@@ -310,25 +313,24 @@ def _read_docx(path: Path, password: str | None = None) -> RawPages:
     _check_zip_sizes(path)
     try:  # python-docx fails in many ways on a damaged package
         document = docx.Document(str(path))
-        blocks = _docx_blocks(document)
+        text = read_docx_text(document)
         meta_title = document.core_properties.title
     except Exception as exc:
         raise InputError(f"{path.name}: corrupt DOCX ({_short(exc)})") from exc
-    title = titles.pick(meta_title, titles.first_heading(blocks), file_name=path.name)
-    return (title, *_sections(blocks), [])
+    title = titles.pick(meta_title, titles.first_heading(text.blocks), file_name=path.name)
+    return (title, *_sections(text.blocks), _docx_warnings(text))
 
 
-def _docx_blocks(document: object) -> list[tuple[bool, str]]:
-    """Paragraphs and table rows in reading order, so a table stays in its own section."""
-    blocks: list[tuple[bool, str]] = []
-    for part in document.iter_inner_content():  # type: ignore[attr-defined]
-        if hasattr(part, "rows"):
-            for row in part.rows:
-                blocks.append((False, CELL_SEPARATOR.join(cell.text for cell in row.cells)))
-            continue
-        style = (part.style.name if part.style is not None else "") or ""
-        blocks.append((style.startswith(("Heading 1", "Heading 2", "Title")), part.text))
-    return blocks
+def _docx_warnings(text: DocxText) -> list[str]:
+    warnings = []
+    if text.tracked_changes:
+        warnings.append(
+            f"the document has {text.tracked_changes} tracked change(s); it was read as if "
+            "every change were accepted"
+        )
+    if text.hidden:
+        warnings.append(f"{len(text.hidden)} run(s) of text formatted as hidden were not read")
+    return warnings
 
 
 def _check_zip_sizes(path: Path) -> None:
