@@ -7,6 +7,7 @@ an ID outside the offered set is kept here so that verification can strip and co
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import (
@@ -19,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from .normalise import strip_controls
 from .records import Rating
 
 MAX_QUOTES = 3
@@ -47,6 +49,11 @@ class QuotedEvidence(BaseModel):
     def _bare_quote(cls, value: Any) -> Any:
         """A bare string is a quote with no passage ID: kept, so verification can count it."""
         return {"chunk_id": "", "quote": value} if isinstance(value, str) else _lower_keys(value)
+
+    @field_validator("quote", mode="before")
+    @classmethod
+    def _clean_quote(cls, value: Any) -> Any:
+        return strip_controls(value) if isinstance(value, str) else value
 
 
 class ModelAnswer(BaseModel):
@@ -79,14 +86,23 @@ class ModelAnswer(BaseModel):
     def _plain_rating(cls, value: Any) -> Any:
         """Accept "Green", " red " or "insufficient evidence" for the same four ratings."""
         if isinstance(value, str):
-            plain = value.strip().lower().replace(" ", "_").replace("-", "_")
+            plain = _RATING_LABEL.sub("", value.strip().lower()).strip(" .")
+            plain = plain.replace(" ", "_").replace("-", "_")
             return _RATING_WORDS.get(plain, plain)
         return value
+
+    @field_validator("evidence", mode="before")
+    @classmethod
+    def _one_quote(cls, value: Any) -> Any:
+        """A lone quote (a string or one object) is a list of one, so verification counts it."""
+        return [value] if isinstance(value, str | dict) else value
 
     @field_validator("finding", "recommendation", mode="before")
     @classmethod
     def _strip(cls, value: Any) -> Any:
-        return value.strip() if isinstance(value, str) else value
+        """Control characters, terminal escapes and bidi overrides never reach a report (a
+        DOCX cannot even hold them)."""
+        return strip_controls(value).strip() if isinstance(value, str) else value
 
     @classmethod
     def json_schema_for(cls, chunk_ids: list[str]) -> dict[str, Any]:
@@ -125,6 +141,8 @@ def _inline(node: Any, defs: dict[str, Any]) -> Any:
     return node
 
 
+# "RAG: green", "Rating - Amber": a label before the one rating word.
+_RATING_LABEL = re.compile(r"^(?:rag|rating|rag rating|rating is|status)\s*[:=-]?\s+(?=\w)")
 _RATING_WORDS = {"insufficient": "insufficient_evidence", "n/a": "insufficient_evidence"}
 
 

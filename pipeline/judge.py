@@ -92,8 +92,15 @@ def _exemplar_section(exemplars: list[ExemplarRef], wanted: bool) -> str:
 def _passages(hits: list[Retrieved], document: Document, chars: int = MAX_PASSAGE_CHARS) -> str:
     """The passages as the model sees them: sentences addressed to reviewers withheld, and the
     prompt's delimiters neutralised inside document text."""
-    shown = [f"[{h.chunk.id}] {withhold_chunk(document, h.chunk)[:chars]}" for h in hits]
+    shown = [f"[{cid}] {text}" for cid, text in shown_texts(hits, document, chars).items()]
     return "\n\n".join(shown) or "(none)"
+
+
+def shown_texts(
+    hits: list[Retrieved], document: Document, chars: int = MAX_PASSAGE_CHARS
+) -> dict[str, str]:
+    """Each passage's text as the model is shown it, by chunk ID."""
+    return {h.chunk.id: withhold_chunk(document, h.chunk)[:chars] for h in hits}
 
 
 @dataclass(frozen=True)
@@ -192,7 +199,8 @@ def judge_with_model(ctx: ItemContext, model: ModelAPI) -> ItemResult:
     if generation.structured_mode == "repair" or _needs_repair(generation.text):
         stats.structured_mode = "repair"
     citations = [Citation(e.chunk_id, e.quote) for e in answer.evidence]
-    checked = verify_citations(ctx.document, citations[:MAX_QUOTES], set(chunk_ids))
+    visible = shown_texts(shown.hits, ctx.document, fit.passage_chars)
+    checked = verify_citations(ctx.document, citations[:MAX_QUOTES], set(chunk_ids), visible)
     if len(citations) > MAX_QUOTES:
         checked.reasons[f"over the limit of {MAX_QUOTES} quotes"] += len(citations) - MAX_QUOTES
     stats.quotes_proposed = len(citations)

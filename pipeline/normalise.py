@@ -15,6 +15,13 @@ _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a]+")
 # Zero-width characters are removed, not made spaces: "ig\u200bnore" is one word.
 _ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff]")
 _BLANK_LINES = re.compile(r"\n\s*\n\s*\n+")
+# Terminal escape sequences, C0/C1 control characters (not tab or newline) and the bidi
+# overrides that make text read differently from how it is stored: never text a reader sees,
+# and not valid in the XML of a DOCX.
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069]")
+# Controls that separate text (form feed, vertical tab, file/group/record separators, NEL).
+_BREAKS = re.compile("[\x0b\x0c\x1c-\x1e\x85]")
 _PUNCT_MAP = str.maketrans(
     {
         "\u2018": "'",
@@ -33,9 +40,16 @@ _PUNCT_MAP = str.maketrans(
 _SOFT_HYPHEN_BREAK = re.compile("\u00ad[ \t]*\n[ \t]*")
 
 
+def strip_controls(text: str) -> str:
+    """``text`` without terminal escapes, control characters or bidi overrides; a control that
+    separates text (a form feed between pages) becomes a line break, so words stay apart."""
+    return _BREAKS.sub("\n", _CONTROLS.sub("", _ANSI.sub("", text)))
+
+
 def normalise_page_text(text: str) -> str:
     """NFKC, joined hyphenation, tidy whitespace. Keeps line structure."""
     text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = strip_controls(text)
     text = _SOFT_HYPHEN_BREAK.sub("", text)
     text = _ZERO_WIDTH.sub("", text.replace("\u00ad", ""))
     text = _HYPHEN_BREAK.sub(r"\1\2", text)

@@ -13,13 +13,15 @@ Unusable output never reaches the report as a finding:
 - a rating its own finding contradicts ("The strategy is not realistic" rated green, "answers
   this well" rated red), when the finding is one-sided (no "but", "although", ...);
 - a finding that only restates the item ("The strategy is realistic and meets this item"), with
-  no word, name or number of its own about this document;
+  no word, name or number of its own about this document, or with only a word or two of
+  appraisal or padding ("with sensible plans") that are not the document's words either;
 - a finding that points to a page ("on page 7", "§4") the model was not shown: it cannot know
   what is there, and a reader who checks finds something else.
 
 A usable judgement is kept, even when it contradicts the deterministic checks: the report then
-shows both ratings and says "model and checks disagree: check this". Rating is the model's job;
-the checks are one more piece of evidence, not a veto.
+shows both ratings and says "model and checks disagree: check this". So it does when a kept
+absence judgement ("no risks are named") meets checks that found some of the thing in the
+document. Rating is the model's job; the checks are one more piece of evidence, not a veto.
 """
 
 from __future__ import annotations
@@ -185,7 +187,11 @@ _STEM_STOP = frozenset(
 
 
 def _stems(text: str) -> set[str]:
-    return {w[:5] for w in re.findall(r"[a-z]{4,}", text.lower()) if w not in _STEM_STOP}
+    return {
+        w[:5]
+        for w in re.findall(r"[a-z]{4,}", text.lower())
+        if w not in _STEM_STOP and w.removesuffix("s") not in _STEM_STOP
+    }
 
 
 def about_item(finding: str, item_words: str) -> bool:
@@ -213,13 +219,38 @@ _VERDICT_WORDS = frozenset(
 )
 
 
-def restates_item(finding: str, item_words: str) -> bool:
-    """Every content word of the finding is the item's own wording or a verdict word: it says
-    nothing about this document (no name, number or word of its own)."""
+# Words of appraisal or padding that fit any document: one or two of them added to the item's
+# own wording ("realistic and clearly meets this item, with sensible plans") say nothing new.
+_FILLER_WORDS = frozenset(
+    re.findall(
+        r"\w+",
+        "sensible solid robust credible convincing convincingly encouraging impressive "
+        "impressively approach approaches manner way ways effort judgement judgment opinion "
+        "thorough thoroughly comprehensive comprehensively appropriate appropriately effective "
+        "effectively positive positively satisfactory broadly notably reasonable sensibly nice "
+        "fine solidly decent commendable admirable thoughtful compelling persuasive "
+        "persuasively strength strengths reassuring welcome welcomed pleasing confident "
+        "confidently consistent consistently sure surely obvious obviously apparent apparently "
+        "thing things respects regard regards generally throughout",
+    )
+)
+MAX_PADDING_WORDS = 2  # own words beyond the item's that, absent from the document, are padding
+
+
+def restates_item(finding: str, item_words: str, document_text: str = "") -> bool:
+    """The finding says nothing about this document (no name, number or word of its own):
+    every content word is the item's own wording, a verdict word or a word of appraisal; or
+    the one or two words left are not the document's either (padding, not a fact about it)."""
     if re.search(r"\d", finding) or not item_words:
         return False
-    own = _stems(finding) - _stems(item_words) - {w[:5] for w in _VERDICT_WORDS}
-    return not own
+    generic = {w[:5] for w in _VERDICT_WORDS | _FILLER_WORDS}
+    own = _stems(finding) - _stems(item_words) - generic
+    if not own:
+        return True
+    if not document_text or len(own) > MAX_PADDING_WORDS:
+        return False
+    in_document = {w[:4] for w in _stems(document_text)}
+    return not any(w[:4] in in_document for w in own)
 
 
 _MIXED = re.compile(
@@ -374,7 +405,7 @@ def support_problems(answer: GateInput) -> tuple[list[str], Basis]:
         return [CONTRADICTS_RATING], "evidence" if answer.verified_quotes else "none"
     if answer.verified_quotes:
         if not claims_absence(answer.kind, answer.rating) and restates_item(
-            answer.finding, answer.item_words
+            answer.finding, answer.item_words, answer.document_text
         ):
             return [RESTATES_ITEM], "evidence"
         return [], "evidence"
@@ -387,11 +418,21 @@ def support_problems(answer: GateInput) -> tuple[list[str], Basis]:
     return [], "absence"
 
 
+def checks_found_it(kind: str, checks_rating: str | None) -> bool:
+    """The deterministic checks found in the document what an absence rating says is not
+    there: some of a good sign or an answer (not red), some of a warning sign (not green)."""
+    if checks_rating not in _SCORE:
+        return False
+    absent = "green" if kind == "warning_sign" else "red"
+    return checks_rating != absent
+
+
 def assess(answer: GateInput) -> Assessment:
+    """An absence judgement is kept, but when the checks found the thing it says is missing,
+    the reader is told to check it, as for a two-step disagreement."""
     problems = text_problems(answer)
     support, basis = support_problems(answer)
-    return Assessment(
-        unusable=problems + support,
-        basis=basis,
-        disagreement=contradicts(answer.rating, answer.checks_rating),
+    disagreement = contradicts(answer.rating, answer.checks_rating) or (
+        basis == "absence" and checks_found_it(answer.kind, answer.checks_rating)
     )
+    return Assessment(unusable=problems + support, basis=basis, disagreement=disagreement)

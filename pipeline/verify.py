@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from .injection import is_withheld
@@ -56,6 +56,13 @@ _QUOTE_MARKS = str.maketrans(
     }
 )
 _INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
+# Hyphens that may join the parts of one word (not dashes, which separate words).
+_WORD_HYPHENS = frozenset("-\u2010\u2011\u00ad")
+# Markdown emphasis ("the **Head of Libraries**"): a reader sees the words, not the marks.
+_EMPHASIS = frozenset("*_")
+_MARKDOWN_LINK = re.compile(
+    r"(?<!!)\[([^\[\]\n]{1,300})\]\([^()\s]{0,1000}(?:\([^()\s]*\))?[^()\s]*\)"
+)
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _ELLIPSIS = re.compile(r"\s*\[?\s*(?:\.\s?){2}\.\s*\]?\s*")
 _NEGATION = re.compile(
@@ -85,55 +92,105 @@ CROSSES_PAGES = "spans a page break"
 CROSSES_CELLS = "runs across table cells"
 DUPLICATE = "duplicate"
 WITHHELD = "quotes text withheld as addressed to reviewers"
+NOT_SHOWN = "quotes the cited passage beyond the part it was shown"
 
 
 @dataclass(frozen=True)
 class Folded:
-    """Text in comparison form, with the index in the source of every character."""
+    """Text in comparison form, with the index in the source of every character, and the
+    index just past the source characters each one came from (a letter and its combining
+    accents fold to one character)."""
 
     text: str
     origin: tuple[int, ...]
+    ends: tuple[int, ...] = ()
+
+    def end_of(self, k: int) -> int:
+        """The source index just past folded character ``k``."""
+        return self.ends[k] if self.ends else self.origin[k] + 1
 
 
 def fold(source: str) -> Folded:
-    """Fold ligatures (NFKC), line-end hyphenation, invisible characters, whitespace runs,
-    quote and dash styles and case, keeping a map back to ``source``."""
+    """Fold compatibility forms and composed or decomposed accents (NFKC, per letter with its
+    combining marks), hyphens inside a word ("council-wide", "council-\\nwide", "intui-\\ntive",
+    "intui\\u00adtive" all fold to one word), invisible characters, whitespace runs, quote and
+    dash styles, Markdown emphasis and link marks and case, keeping a map back to
+    ``source``."""
     chars: list[str] = []
     origin: list[int] = []
+    ends: list[int] = []
+    skips = _link_marks(source)
     i = 0
     while i < len(source):
         ch = source[i]
-        if ch in _INVISIBLE:
-            i += 1
+        if i in skips:
+            i = skips[i]
             continue
-        if ch in "-\u2010" and _hyphen_break(source, i):
-            i = _skip_space(source, i + 1)
+        if ch in _WORD_HYPHENS and (joined := _joined_at(source, i)):
+            i = joined
+            continue
+        if ch in _INVISIBLE or ch in _EMPHASIS:
+            i += 1
             continue
         if ch.isspace():
             if chars and chars[-1] != " ":
                 chars.append(" ")
                 origin.append(i)
+                ends.append(i + 1)
             i += 1
             continue
-        for out in unicodedata.normalize("NFKC", ch).translate(_QUOTE_MARKS).lower():
+        j = i + 1
+        while j < len(source) and unicodedata.combining(source[j]):
+            j += 1
+        for out in unicodedata.normalize("NFKC", source[i:j]).translate(_QUOTE_MARKS).lower():
             chars.append(out)
             origin.append(i)
-        i += 1
+            ends.append(j)
+        i = j
     while chars and chars[-1] == " ":
         chars.pop()
         origin.pop()
-    return Folded("".join(chars), tuple(origin))
+        ends.pop()
+    return Folded("".join(chars), tuple(origin), tuple(ends))
 
 
-def _hyphen_break(text: str, i: int) -> bool:
-    """A hyphen that ends a line between a letter and a lower-case letter."""
+def _link_marks(text: str) -> dict[int, int]:
+    """The marks of each Markdown link ("[the council plan](https://...)") that a reader does
+    not see: where each starts, mapped to where it ends. The link text stays."""
+    if "](" not in text:
+        return {}
+    marks: dict[int, int] = {}
+    for match in _MARKDOWN_LINK.finditer(text):
+        marks[match.start()] = match.start() + 1
+        marks[match.end(1)] = match.end()
+    return marks
+
+
+def _joined_at(text: str, i: int) -> int:
+    """Where the word goes on when the hyphen at ``i`` joins two parts of one word, else 0: a
+    hyphen or soft hyphen between two letters, or at a line's end between a letter and a
+    lower-case letter (a soft hyphen before any line break)."""
+    if i == 0 or not _letter_before(text, i):
+        return 0
+    if i + 1 < len(text) and text[i + 1].isalpha():
+        return i + 1
     j = i + 1
     while j < len(text) and text[j] in " \t":
         j += 1
-    if j >= len(text) or text[j] != "\n":
-        return False
+    if j >= len(text) or text[j] not in "\r\n":
+        return 0
     k = _skip_space(text, j)
-    return i > 0 and text[i - 1].isalpha() and k < len(text) and text[k].islower()
+    if k < len(text) and (text[k].islower() or (text[i] == "\u00ad" and text[k].isalpha())):
+        return k
+    return 0
+
+
+def _letter_before(text: str, i: int) -> bool:
+    """A letter (or a letter with combining accents) just before ``i``."""
+    j = i - 1
+    while j > 0 and unicodedata.combining(text[j]):
+        j -= 1
+    return text[j].isalpha()
 
 
 def _skip_space(text: str, i: int) -> int:
@@ -227,7 +284,7 @@ def _locate(source: str, fragments: list[str]) -> Span | str:
         if _precedes_negation(text, found[-1][1]):
             reason = BEFORE_NEGATION
             continue
-        return Span([(folded.origin[s], folded.origin[e - 1] + 1) for s, e in found])
+        return Span([(folded.origin[s], folded.end_of(e - 1)) for s, e in found])
     return reason
 
 
@@ -276,8 +333,19 @@ def locate_quote(document: Document, chunk: Chunk, quote: str) -> Located | str:
     pages = {_page_at(document, chunk.start + pos) for piece in span.pieces for pos in piece}
     if len(pages) != 1:
         return CROSSES_PAGES
-    shown = " … ".join(" ".join(chunk.text[s:e].split()) for s, e in span.pieces)
+    shown = " … ".join(_shown(chunk.text[s:e]) for s, e in span.pieces)
     return Located(page=pages.pop(), text=shown)
+
+
+_SHOWN_HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])([-\u2010])[ \t]*\r?\n\s*(?=[^\W\d_])")
+_SHOWN_INVISIBLE = re.compile("\u00ad[ \t]*\r?\n\\s*|[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+
+
+def _shown(text: str) -> str:
+    """The document's words as a reader sees them: no soft hyphens or zero-width characters,
+    a hyphen at a line's end kept with its word ("council-wide"), whitespace collapsed."""
+    text = _SHOWN_INVISIBLE.sub("", _SHOWN_HYPHEN_BREAK.sub(r"\1", text))
+    return " ".join(text.split())
 
 
 def _page_at(document: Document, offset: int) -> int:
@@ -310,12 +378,34 @@ class Verification:
     reasons: Counter[str] = field(default_factory=Counter)
 
 
+def shown_in(text: str, visible: str) -> bool:
+    """Every fragment of ``text`` (the document's words for a located quote) is in
+    ``visible``, the passage as the model was shown it; the last word may be one the cut
+    at the passage's end split ("servic" for "services")."""
+    seen = fold(visible).text
+    return all(_fragment_shown(part, seen) for part in fold(text).text.split(" \u2026 "))
+
+
+def _fragment_shown(part: str, seen: str) -> bool:
+    if part in seen:
+        return True
+    head, _, last = part.rpartition(" ")
+    position = seen.rfind(head) if head else -1
+    rest = seen[position + len(head) :] if position >= 0 else ""
+    return rest.startswith(" ") and last.startswith(rest[1:])
+
+
 def verify_citations(
-    document: Document, citations: list[Citation], allowed: set[str]
+    document: Document,
+    citations: list[Citation],
+    allowed: set[str],
+    shown: Mapping[str, str] | None = None,
 ) -> Verification:
     """Strip IDs outside the retrieved set, verify quotes, drop what cannot be verified and
     count why. A quote of text the injection check withheld is dropped too: it is the
-    document's wording, but it is not evidence, and it must not count as support."""
+    document's wording, but it is not evidence, and it must not count as support. With
+    ``shown`` (each passage as the model saw it, cut to length), a quote of the passage's
+    text past the cut is dropped: the model cannot have read it there."""
     evidence: list[Evidence] = []
     invented: list[str] = []
     reasons: Counter[str] = Counter()
@@ -332,6 +422,10 @@ def verify_citations(
             continue
         if is_withheld(document, found.text):
             reasons[WITHHELD] += 1
+            continue
+        visible = shown.get(chunk.id) if shown is not None else None
+        if visible is not None and not shown_in(found.text, visible):
+            reasons[NOT_SHOWN] += 1
             continue
         key = (found.page, fold(found.text).text)
         if key in seen:

@@ -189,7 +189,8 @@ def first_sentence_answer(messages: list[Message], schema: dict[str, Any] | None
     words = text.split()[:8]
     return {
         "evidence": [{"chunk_id": chunk_id, "quote": " ".join(words)}],
-        "finding": "The document addresses this item in one passage, with some gaps.",
+        "finding": "The document addresses this item in one passage, with gaps in who owns the "
+        "work and by when.",
         "rating": "amber",
         "recommendation": "State the intended outcome and its owner more plainly.",
     }
