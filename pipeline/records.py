@@ -206,7 +206,8 @@ class ItemResult(BaseModel):
     stats: ItemStats = Field(default_factory=ItemStats)
     basis: Basis | None = None  # what the rating rests on
     checks_rating: Rating | None = None  # the deterministic indicators' rating, where any
-    disagreement: bool = False  # a kept rating two steps from checks_rating, or an absence the checks contradict
+    # a kept rating two steps from checks_rating, or an absence the checks contradict
+    disagreement: bool = False
     searched: list[SearchedPassage] = Field(default_factory=list)
     unfound_figures: list[str] = Field(default_factory=list)  # in the finding, not the document
 
