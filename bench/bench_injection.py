@@ -3,8 +3,9 @@ strategies.
 
     python bench/bench_injection.py [--list] [--no-real] [DIR ...]
 
-- Attacks and benign sentences: ``tests/data/injection_attacks2.json`` (written for the
-  project). Each attack is planted alone in a clean plan (Markdown) and counts as caught when
+- Attacks and benign sentences: ``tests/data/injection_attacks2.json`` (the set the detector
+  was developed on) and ``tests/data/injection_heldout2.json`` (written after detector 4 was
+  frozen, first measured untouched), both written for the project. Each attack is planted alone in a clean plan (Markdown) and counts as caught when
   the review lists anything (the clean plan lists nothing). Benign sentences are read alone and
   all together in one plan.
 - Real strategies: every PDF, Markdown, HTML or DOCX file in the DIRs (default ``../shared/pdf``
@@ -27,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from pipeline.documents import read_document  # noqa: E402
 from pipeline.injection import DETECTOR_VERSION, classify, find_injections  # noqa: E402
 
-DATA = ROOT / "tests" / "data" / "injection_attacks2.json"
+DATA = [ROOT / "tests" / "data" / f"injection_{name}.json" for name in ("attacks2", "heldout2")]
 SHARED = ROOT.parent / "shared"
 CLEAN = (
     "# Brackenmoor Borough Council Digital Plan 2025-2028\n\n"
@@ -46,8 +47,9 @@ def planted(work: Path, name: str, body: str) -> list[str]:
     return [f.text for f in find_injections(read_document(path))]
 
 
-def attacks(work: Path, show: bool) -> None:
-    data = json.loads(DATA.read_text(encoding="utf-8"))
+def attacks(work: Path, path: Path, show: bool) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    print(f"== {path.name}")
     missed = []
     for i, attack in enumerate(data["attacks"]):
         if not planted(work, f"attack{i}", attack["text"]):
@@ -91,7 +93,8 @@ def main() -> None:
     args = parser.parse_args()
     print(f"detector version {DETECTOR_VERSION}")
     with tempfile.TemporaryDirectory() as tmp:
-        attacks(Path(tmp), args.list)
+        for path in DATA:
+            attacks(Path(tmp), path, args.list)
     if not args.no_real:
         real(args.dirs or [SHARED / "pdf", SHARED / "exemplars"], args.list)
 
