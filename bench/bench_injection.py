@@ -5,8 +5,9 @@ strategies.
 
 - Attacks and benign sentences: ``tests/data/injection_attacks2.json`` (the set the detector
   was developed on) and ``tests/data/injection_heldout2.json`` (written after detector 4 was
-  frozen, first measured untouched), both written for the project. Each attack is planted alone in a clean plan (Markdown) and counts as caught when
-  the review lists anything (the clean plan lists nothing). Benign sentences are read alone and
+  frozen, first measured untouched), both written for the project. Each attack is planted
+  alone in a clean plan (Markdown) and counts as caught when the review lists anything (the
+  clean plan lists nothing). Benign sentences are read alone and
   all together in one plan.
 - Real strategies: every PDF, Markdown, HTML or DOCX file in the DIRs (default ``../shared/pdf``
   and ``../shared/exemplars``, read only, skipped when absent); each listed sentence is printed
