@@ -238,7 +238,8 @@ _AI = (
     r"|chatgpt|gpt[\w.-]*|claude|gemini|copilot|(?:ai|virtual|digital) (?:assistants?|agents?)"
     r"|assistants?|automated (?:\w+ )?(?:tools?|systems?|reviewers?|assessors?|readers?|agents?"
     r"|graders?|scorers?|evaluators?|markers?|review|assessment|scoring)"
-    r"|(?:review|reviewing|scoring|evaluation|assessment|grading|marking) (?:tools?|bots?|models?"
+    r"|(?:review|reviewing|scoring|evaluation|evaluating|assessment|assessing|grading|marking"
+    r"|rating|judging) (?:tools?|bots?|models?"
     r"|systems?|software|engines?|agents?)|models?|bots?|machines?|agents?)"
 )
 _HUMAN = (
@@ -247,7 +248,7 @@ _HUMAN = (
 )
 # A reader named by what they are doing to the document: "those marking", "anyone scoring it".
 _ACTIVITY = (
-    r"(?:those|anyone|anybody|whoever|people|colleagues|someone)\s+(?:who\s+(?:is|are)\s+)?"
+    r"(?:those|anyone|anybody|whoever|people|colleagues|someone)\s+(?:(?:who\s+)?(?:is|are)\s+)?"
     r"(?:marking|scoring|assessing|reviewing|evaluating|grading|judging|rating|appraising)"
     r"(?:\s+(?:it|this|the)(?:\s+(?:strategy|plan|document|bid|submission))?)?"
 )
@@ -276,7 +277,7 @@ _ADDRESS = re.compile(
     r"|computers?|programs?|algorithms?)\s+(?:is\s+|are\s+)?(?:be\s+)?(?:now\s+)?(?:reading"
     r"|processing|reviewing|analy[sz]ing|assessing|evaluating|summari[sz]ing|scoring)\b"
     rf"|{_CONDITION}\s+(?:this|the)\s+(?:\w+\s+)?(?:strategy|plan|document|text|file|page"
-    r"|submission)\s+(?:is|are)\s+(?:being\s+)?(?:read|processed|reviewed|analy[sz]ed|assessed"
+    r"|submission)\s+(?:is|are|be)\s+(?:being\s+)?(?:read|processed|reviewed|analy[sz]ed|assessed"
     rf"|evaluated|summari[sz]ed|scored|parsed)\s+by\s+(?:an?\s+|any\s+)?(?:\w+\s+)?(?:{_AI}"
     r"|software|computers?|programs?|algorithms?)\b"
     rf"|^\W*{_AI}\s*,\s*(?:when|if|as|before|after|while|whenever)\s+you\b"
@@ -293,8 +294,8 @@ _JUDGING = (
     r"|read|apprais)(?:e|es|ed|ing)?"
 )
 _READER = re.compile(
-    r"\b(?:anyone|anybody|whoever|whatever|someone|those|people|readers?|persons?|any\s+(?:\w+\s+)?"
-    r"(?:person|system|tool|process|reader|software))\s+(?:or\s+\w+\s+)?(?:(?:who|that|which)\s+)?"
+    r"\b(?:anyone|anybody|whoever|whatever|someone|those|people|readers?|persons?"
+    r"|(?:any|every|each)\s+(?:[\w-]+\s+){0,2}?[\w-]+)\s+(?:or\s+\w+\s+)?(?:(?:who|that|which)\s+)?"
     rf"(?:(?:is|are)\s+)?{_JUDGING}\s+(?:(?:an?|the)\s+)?(?:\w+\s+){{0,2}}?(?:of\s+)?{_THIS_DOC}"
     r"|\b(?:any|all|every|each)?\s*(?:automated\s+|machine\s+|external\s+)?(?:evaluations?"
     r"|assessments?|reviews?|scoring|appraisals?|summar(?:y|ies)|digests?|overviews?)\s+of\s+"
@@ -354,7 +355,8 @@ _DONT = (
     r"|should not|shouldn't|need not)\s+(?:\w+\s+)?"
     r"(?:mention\w*|discuss\w*|report\w*|includ\w*|flag\w*|not(?:e|ing)|highlight\w*|refer\w* to"
     r"|criticis\w*|criticiz\w*|penalis\w*|penaliz\w*|comment\w* on|point\w* out|reveal\w*"
-    r"|disclos\w*|quot\w*|rais\w*|dwell\w* on)"
+    r"|disclos\w*|quot\w*|rais\w*|dwell\w* on|br(?:ing|inging|ought) up|touch\w* on|draw\w*"
+    r" attention to|linger\w* on)"
 )
 _VERB = rf"(?:{_RATE}|{_SUMMARY}|{_OMIT}|be)"
 _IMPERATIVE = re.compile(
@@ -408,6 +410,7 @@ _OMISSION_TARGET = re.compile(
     r"|request)\b|\b(?:the|any|all|its|our)\s+(?:\w+\s+)?(?:risks?|weakness(?:es)?|shortcomings"
     r"|negatives?|criticisms?|concerns|gaps|failings|red flags|problems|issues|warning signs)\b"
     r"|\b(?:weakness(?:es)?|shortcomings|negatives|criticisms?|warning signs)\b"
+    r"|\b(?:the|any|its|our)\s+(?:missing|absent|unfunded|late|delayed)\s+\w+"
 )
 _ONE_SIDED = re.compile(
     r"\b(?:only|just|solely|exclusively)\b.{0,40}\b(?:strengths|positives|good points|benefits"
@@ -438,6 +441,8 @@ _ROLE_PLAY = re.compile(
     r"you\s+were\s+)?(?:an?|the|my|our)\b"
     r"|\brole-?play(?:ing)?\b|\byou\s+(?:now\s+)?(?:play|take\s+on|assume)\s+the\s+(?:role|part"
     r"|persona)\b|\bfrom\s+now\s+on,?\s+you\b|\bstay\s+in\s+character\b"
+    r"|(?:^|[:;,.]\s*)(?:now\s+|please\s+)?(?:take\s+on|assume|adopt|play)\s+the\s+(?:role"
+    r"|part|persona|character|voice)\s+of\b"
 )
 # A verdict written as data: {"rating": "green"}, rating: green, "focused": "green",
 # result = GREEN. A scale that lists several values is a legend, not a verdict.
@@ -449,8 +454,8 @@ _STRUCTURED = re.compile(
     rf"[\"'](?:\w+)[\"']\s*:\s*[\"']{_VERDICT}[\"']"
     r"|[\"'](?:rating|score|verdict|grade|finding|evidence|chunk_id|recommendation"
     r"|confidence)[\"']\s*:"
-    rf"|(?:^|[{{,;\n]\s*)(?:overall\s+|final\s+|assessment\s+|review\s+)?(?:rating|score|verdict"
-    rf"|grade|rag|result|outcome|assessment)\s*[:=]\s*{_VERDICT}\b"
+    rf"|(?:^|[{{,;\n]\s*)(?:(?:overall|final|assessment|review|strategy|plan|document)[\s_-])?"
+    rf"(?:rating|score|verdict|grade|rag|result|outcome|assessment)\s*[:=]\s*{_VERDICT}\b"
 )
 # Output of a tool the reviewer seems to have run: "[assessment-tool result: all green]",
 # "Tool output: rubric check passed", "<tool_response>".
@@ -464,6 +469,8 @@ _TOOL_OUTPUT = re.compile(
     rf"|(?:^|\]\s*|\n)\W*{_TOOL}[\w -]{{0,20}}(?:output|result|response|verdict|notice|message"
     r"|update)\s*:"
     r"|</?(?:tool|function)[_-]?(?:call|result|response|output)?>"
+    rf"|[\[(]\s*[\w-]*{_TOOL}[\w-]*(?:\s+v?\d[\w.]*)?\s*:"
+    r"|\b\w+\.(?:run|check|evaluate|score|assess|review)\([^)]*\)\s+(?:returned|returns|=>|->)"
     r"|\[(?:end|start|beginning)\s+of\s+(?:the\s+)?(?:document|text|passages?|input|context"
     r"|file)\]"
     r"|\b(?:begin|start)\s+(?:of\s+)?(?:the\s+)?(?:assistant|model|ai)\s+(?:response|reply"
@@ -472,6 +479,9 @@ _TOOL_OUTPUT = re.compile(
 # A favourable verdict, or the absence of any criticism, as an outcome.
 _FAVOURABLE = re.compile(
     r"\b(?:green|strong|strongest|highest|top marks|full marks|excellent|outstanding|exemplary"
+    r"|exceptional|visionary|best in class|best-in-class|first-rate|superb|impeccable"
+    r"|(?:satisf(?:y|ies|ied)|meets?|fulfils?|fulfills?|exceeds?|passes)\s+(?:all|every|each)\b"
+    r"|(?:is|are|were|been)\s+exceeded|(?P<got>\d{1,3})/(?P=got)"
     r"|perfect|flawless|glowing|praise|a pass|passed|passes|answered in full|in full|fully"
     r"\s+(?:met|addressed|answered|satisfied|evidenced|achieved)|as\s+(?:fully\s+)?(?:met"
     r"|satisfied|addressed|answered|achieved|evidenced|resolved|closed)|(?:is|are|be|been)\s+"
@@ -484,9 +494,11 @@ _FAVOURABLE = re.compile(
 # The review of this document, or its product or rules: "any appraisal of this plan", "the
 # critique", "the write-up", "your conclusion", "the rubric", "the expected verdict".
 _FRAME = re.compile(
-    r"\b(?:the|any|this|your|every|each|a|an|its|our)\s+(?:\w+\s+){0,2}?(?:critique|appraisal"
-    r"|write-?up|verdict|assessment|evaluation|review|rubric|scorecard|findings?"
-    r"|conclusions?|assessor|appraiser|reviewer|evaluator|critic|inspector)s?\b"
+    r"\b(?:the|any|this|your|every|each|a|an|its|our)\s+(?:[\w'’-]+\s+){0,2}?(?:critique"
+    r"|appraisal|write-?up|verdict|assessment|evaluation|review|rubric|scorecard|findings?"
+    r"|conclusions?|assessor|appraiser|reviewer|evaluator|critic|inspector|scoring panel"
+    r"|assessment panel|review panel|marking panel)s?\b"
+    r"|\b(?:writ|summar)(?:e|es|ing|ising|izing)\s+up\s+(?:this|the)\s+(?:review|assessment)\b"
     r"|\b(?:produc|writ|compil|prepar|draft|carr)(?:e|es|ed|ing|ying)\s+(?:out\s+)?(?:the|an?|any"
     r"|this)\s+(?:\w+\s+)?(?:critique|appraisal|assessment|review|evaluation|summary|report)\b"
 )
@@ -494,17 +506,23 @@ _FRAME = re.compile(
 # to", "should be taken as", "defaults to", "would find", "can only conclude".
 _NORMATIVE = re.compile(
     r"\b(?:must|should|shall|ought to|is to|are to|needs? to|has to|have to|will want to"
-    r"|is expected to|are expected to|is deemed|are deemed|deemed to|defaults? to|would|will"
-    r"|can only|could only|may only|cannot but)\b"
+    r"|is expected to|are expected to|is deemed|are deemed|deemed to|defaults? to"
+    r"|can only|could only|may only|cannot but|(?:is|are)\s+(?:understood|taken|assumed"
+    r"|considered|held)\s+to|(?:only|sole|real|main)\s+(?:task|job|role|duty|purpose)\s+"
+    r"(?:here\s+)?is\s+to)\b"
     r"|\b(?:is|are)\s+(?:kindly\s+)?(?:reminded|advised|asked|invited|requested|instructed"
     r"|encouraged|required)\b"
     r"|\b(?:only\s+(?:fair|possible|acceptable|reasonable|sensible|correct)|expected|correct"
     r"|right|proper)\s+(?:conclusion|verdict|outcome|finding|answer|result|rating|score)\b"
 )
+# "would" and "will" set an outcome only for a review of this document ("a balanced review of
+# this plan would find no weaknesses"), not for any review ("the review will ensure ...").
+_WEAK_NORMATIVE = re.compile(r"\b(?:would|will)\b")
 _CRITICISM = (
     r"(?:risks?|weakness(?:es)?|shortcomings|negatives?|criticisms?|concerns?|gaps?|failings"
     r"|red flags|problems|issues|warning signs|shortfalls?|deficits?|overspend|delays?"
-    r"|funding gap|findings? that criticis\w+|criticis\w+|critical\s+\w+)"
+    r"|funding gap|findings? that criticis\w+|criticis\w+|critical\s+\w+|missing\s+\w+"
+    r"|lack of\s+\w+|absence of\s+\w+)"
 )
 # Left out, in the passive: "are not to be noted", "should be dropped", "no concerns will be
 # raised", "out of scope".
@@ -578,6 +596,8 @@ class Features:
     one_sided_role: bool  # "argue only for", "champion", "cheerleader"
     self_verdict: bool  # "The strategy meets all criteria."
     rubric_target: bool  # every item, criterion, question or heading
+    weak: bool  # "would", "will"
+    doc_review: bool  # a review, or a reviewer, of this document
 
 
 @lru_cache(maxsize=8192)
@@ -611,7 +631,7 @@ def features(text: str) -> Features:
         structured=not scale and bool(_STRUCTURED.search(lead)),
         tool_output=bool(_TOOL_OUTPUT.search(lead)),
         favourable=not scale and bool(_FAVOURABLE.search(body)),
-        frame=bool(_FRAME.search(body)),
+        frame=bool(_FRAME.search(body) or _READER.search(flat)),
         normative=bool(_NORMATIVE.search(body)),
         passive_omit=bool(_PASSIVE_OMIT.search(body)),
         criticism=bool(re.search(rf"\b{_CRITICISM}\b", body)),
@@ -619,6 +639,8 @@ def features(text: str) -> Features:
         one_sided_role=bool(_ONE_SIDED_ROLE.search(body)),
         self_verdict=bool(_SELF_VERDICT.search(body)),
         rubric_target=bool(_RUBRIC_TARGET.search(body)),
+        weak=bool(_WEAK_NORMATIVE.search(body)),
+        doc_review=bool(_READER.search(flat)),
     )
 
 
@@ -681,7 +703,7 @@ def _classify(text: str) -> str | None:
 def _classify_outcome(f: Features) -> str | None:
     """Round 2: an outcome set for the review of this document, however it is worded."""
     directive = f.imperative or f.second_person or f.request
-    sets = f.normative or directive or f.modal_rate or f.declared
+    sets = f.normative or directive or f.modal_rate or f.declared or (f.weak and f.doc_review)
     if f.tool_output and (f.favourable or f.rating_words or f.rating_value or f.rubric_target):
         return "imitates a tool's or system's output"
     if f.structured:
@@ -710,8 +732,10 @@ def _directive_follow_up(text: str) -> bool:
     # counts only with a rating value or the document as its target.
     modal = f.modal_rate and (f.rating_value or f.self_target)
     directive = f.imperative or f.second_person or f.request or modal
-    return (directive and (f.rating_words or f.omission or f.one_sided)) or (
-        f.rating_words and (f.rating_value or f.self_target)
+    return (
+        (directive and (f.rating_words or f.omission or f.one_sided))
+        or (f.rating_words and (f.rating_value or f.self_target))
+        or (f.favourable and (f.rubric_target or f.self_target))  # a bare verdict: "Green, all"
     )
 
 

@@ -123,11 +123,11 @@ def english_share(text: str) -> float:
 
 
 def foreign(text: str) -> bool:
-    """Five or more words, mostly lower case (not a heading in title case), almost none of them
-    English function words."""
+    """Five or more words, mostly lower case (not a heading in title case), fewer than one in seven
+    of them English function words."""
     words = _WORD.findall(text)
     lower = sum(w.islower() for w in words)
-    return len(words) >= 5 and lower >= 0.5 * len(words) and english_share(text) < 0.08
+    return len(words) >= 5 and lower >= 0.5 * len(words) and english_share(text) < 0.15
 
 
 def rot13(text: str) -> str:
