@@ -833,8 +833,9 @@ def _page_flags(page: Page, english: bool = False) -> list[FlaggedText]:
 
 def _narrow(page_text: str, span: Span, reason: str) -> Span:
     """Drop whole lines from the front of a flagged span (a title or heading run on into the
-    sentence when a PDF has no blank lines) while what is left is still flagged the same way,
-    so that only the planted text is withheld."""
+    sentence when a PDF has no blank lines) while what is left is still flagged the same way
+    and starts as a sentence does (a line wrapped inside the planted sentence is kept), so that
+    only the planted text is withheld."""
     test = classify if reason != "follows a note addressed to reviewers" else _follow_reason
     start = span.start
     while True:
@@ -842,9 +843,15 @@ def _narrow(page_text: str, span: Span, reason: str) -> Span:
         if newline < 0:
             return Span(start, span.end, span.paragraph)
         rest = page_text[newline + 1 : span.end]
-        if not rest.strip() or test(rest) is None:
+        if not _starts_sentence(rest) or test(rest) is None:
             return Span(start, span.end, span.paragraph)
         start = newline + 1 + (len(rest) - len(rest.lstrip()))
+
+
+def _starts_sentence(text: str) -> bool:
+    """Not a lower-case continuation of a wrapped line."""
+    stripped = text.lstrip()
+    return bool(stripped) and not stripped[0].islower()
 
 
 def _follow_reason(text: str) -> str | None:
