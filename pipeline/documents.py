@@ -18,11 +18,12 @@ from typing import Any
 from . import titles
 from .chunking import chunk_pages, page_offsets
 from .errors import InputError
-from .html_blocks import html_blocks
+from .html_blocks import html_text
 from .normalise import normalise_page_text, strip_running_lines
 from .pdf_hidden import extract_with_hidden
 from .pdf_text import respace
 from .records import CELL_SEPARATOR, Document, HiddenText, Page
+from .unseen import drop_comments, place
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_PAGES = 5000
@@ -35,7 +36,8 @@ HTML_EXTENSIONS = {".html", ".htm", ".xhtml"}
 # 2: PDF pages record hidden text, zero-width characters are removed
 # 3: PDF pages that lost their word spaces are re-read with PDFium; junk metadata titles give
 #    way to the first heading; HTML is read in one streaming pass; long blocks are split
-READER_VERSION = 3
+# 4: HTML hidden elements, HTML and Markdown comments and alt text are kept aside as unseen text
+READER_VERSION = 4
 
 log = logging.getLogger(__name__)
 
@@ -53,13 +55,14 @@ def read_document(path: Path, password: str | None = None) -> Document:
     path = _check_path(path)
     kind = detect_format(path)
     hidden: list[list[HiddenText]] = []
-    reader = {"docx": _read_docx, "html": _read_html}.get(kind)
     if kind == "pdf":
         title, raw_pages, labels, warnings = _read_pdf(path, password, hidden)
-    elif reader is not None:
-        title, raw_pages, labels, warnings = reader(path, password)
+    elif kind == "docx":
+        title, raw_pages, labels, warnings = _read_docx(path, password)
+    elif kind == "html":
+        title, raw_pages, labels, warnings = _read_html(path, hidden)
     else:
-        title, raw_pages, labels, warnings = _read_plain(path, kind)
+        title, raw_pages, labels, warnings = _read_plain(path, kind, hidden)
     pages = _normalise_pages(raw_pages, labels, paginated=kind == "pdf")
     for page, runs in zip(pages, hidden, strict=False):
         page.hidden = [HiddenText(text=normalise_page_text(h.text), reason=h.reason) for h in runs]
@@ -368,13 +371,17 @@ def _refuse_bomb(path: Path, parts: list[zipfile.ZipInfo]) -> None:
         )
 
 
-def _read_html(path: Path, password: str | None = None) -> RawPages:
-    meta_title, blocks = html_blocks(path.read_text(encoding="utf-8", errors="replace"))
+def _read_html(path: Path, hidden: list[list[HiddenText]]) -> RawPages:
+    """``hidden`` gets, per page, the text a reader does not see (pipeline/unseen.py)."""
+    meta_title, blocks, unseen = html_text(path.read_text(encoding="utf-8", errors="replace"))
     title = titles.pick(meta_title, titles.first_heading(blocks), file_name=path.name)
-    return (title, *_sections(blocks), [])
+    owners: list[int] = []
+    texts, labels = _sections(blocks, owners)
+    hidden += place(unseen, owners, len(texts))
+    return title, texts, labels, []
 
 
-def _read_plain(path: Path, kind: str) -> RawPages:
+def _read_plain(path: Path, kind: str, hidden: list[list[HiddenText]]) -> RawPages:
     text = path.read_text(encoding="utf-8", errors="replace")
     title = ""
     front = re.match(r"\A---\n(.*?)\n---\n", text, re.S)
@@ -382,31 +389,23 @@ def _read_plain(path: Path, kind: str) -> RawPages:
         match = re.search(r"^title:\s*(.+)$", front.group(1), re.M)
         title = match.group(1).strip().strip("\"'") if match else ""
         text = text[front.end() :]
-    text = _drop_comments(text)
+    text, comments = drop_comments(text)
     blocks: list[tuple[bool, str]] = []
     for para in re.split(r"\n\s*\n", text):
         heading = kind == "markdown" and bool(re.match(r"#{1,2}\s", para))
         blocks.append((heading, re.sub(r"^#{1,6}\s*", "", para.strip(), flags=re.M)))
     title = titles.pick(title, titles.first_heading(blocks), file_name=path.name)
-    return (title, *_sections(blocks), [])
+    owners: list[int] = []
+    texts, labels = _sections(blocks, owners)
+    hidden += place(comments, owners, len(texts))
+    return title, texts, labels, []
 
 
-def _drop_comments(text: str) -> str:
-    """Remove <!-- --> comments in one pass (an unclosed one is left as text)."""
-    kept: list[str] = []
-    pos = 0
-    while (start := text.find("<!--", pos)) != -1:
-        end = text.find("-->", start + 4)
-        if end == -1:
-            break
-        kept.append(text[pos:start])
-        pos = end + 3
-    kept.append(text[pos:])
-    return "".join(kept)
-
-
-def _sections(blocks: list[tuple[bool, str]]) -> tuple[list[str], list[str]]:
-    """Group blocks into pseudo-pages at level 1-2 headings, splitting long sections."""
+def _sections(
+    blocks: list[tuple[bool, str]], owners: list[int] | None = None
+) -> tuple[list[str], list[str]]:
+    """Group blocks into pseudo-pages at level 1-2 headings, splitting long sections.
+    ``owners``, when given, gets the page index of each block."""
     pages: list[list[str]] = [[]]
     words = 0
     for is_heading, block in blocks:
@@ -417,6 +416,8 @@ def _sections(blocks: list[tuple[bool, str]]) -> tuple[list[str], list[str]]:
             pages[-1].append(text)
             words += len(text.split())
             is_heading = False
+        if owners is not None:
+            owners.append(len(pages) - 1)
     texts = ["\n\n".join(p) for p in pages if p] or [""]
     return texts, [f"§{i + 1}" for i in range(len(texts))]
 

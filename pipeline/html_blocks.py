@@ -4,12 +4,19 @@ A streaming parser (the standard library's) keeps a stack of open elements and h
 piece of text to the innermost open block (heading, paragraph, list item, cell, quote, pre).
 Work is linear in the input, so 100,000 nested tags cost what 100,000 siblings cost: no
 RecursionError, no quadratic walk over descendants.
+
+Text a browser does not show is not the document's text, but it is kept aside as
+:class:`Unseen` runs (a classic carrier of planted instructions), each with the number of blocks
+read before it, so the review can list it: the text of hidden elements, comments, and the alt
+text of images.
 """
 
 from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+
+from .unseen import UNSEEN_LIMIT, Unseen
 
 BLOCKS = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "td", "th", "blockquote", "pre", "dd"}
 HEADINGS = {"h1", "h2"}
@@ -85,6 +92,9 @@ class _BlockParser(HTMLParser):
         self.buffer: list[str] = []
         self.block_tags: list[str] = []  # the open BLOCKS elements, innermost last
         self.hidden_at: list[int] = []  # stack depths of the open hidden elements
+        self.skipped_open = 0  # how many SKIPPED elements (script, style, nav...) are open
+        self.hidden_buffer: list[str] = []
+        self.unseen: list[Unseen] = []
 
     def parse_marked_section(self, i: int, report: bool = True) -> int:
         """``<![keyword ...>`` with a keyword html.parser does not know ("<![octype html>")
@@ -103,6 +113,8 @@ class _BlockParser(HTMLParser):
             self.in_title = True
             return
         if tag in VOID:
+            if tag == "img" and not self.skipped_open:
+                self._keep_unseen(dict(attrs).get("alt") or "", "alt text")
             if tag in BREAKS:
                 self._flush()
             elif tag == "br" and not self.skipping:
@@ -129,6 +141,17 @@ class _BlockParser(HTMLParser):
             self.title.append(data)
         elif not self.skipping:
             self.buffer.append(data)
+        elif self.hidden_at and not self.skipped_open:
+            self.hidden_buffer.append(data)
+
+    def handle_comment(self, data: str) -> None:
+        if not self.skipped_open:
+            self._keep_unseen(data, "comment")
+
+    def _keep_unseen(self, text: str, reason: str) -> None:
+        text = " ".join(text.split())
+        if text and len(self.unseen) < UNSEEN_LIMIT:
+            self.unseen.append(Unseen(len(self.blocks), text, reason))
 
     # ------------------------------------------------------------ stack
 
@@ -137,6 +160,7 @@ class _BlockParser(HTMLParser):
         self.open_count[tag] = self.open_count.get(tag, 0) + 1
         if tag in SKIPPED:
             self.skipping += 1
+            self.skipped_open += 1
         if tag in BLOCKS:
             self.block_tags.append(tag)
 
@@ -146,10 +170,14 @@ class _BlockParser(HTMLParser):
             if self.hidden_at and self.hidden_at[-1] == len(self.stack):
                 self.hidden_at.pop()
                 self.skipping -= 1
+                if not self.hidden_at:
+                    self._keep_unseen(" ".join(self.hidden_buffer), "hidden element")
+                    self.hidden_buffer = []
             top = self.stack.pop()
             self.open_count[top] -= 1
             if top in SKIPPED:
                 self.skipping -= 1
+                self.skipped_open -= 1
             if top in BREAKS:
                 self._flush(top)
             if top in BLOCKS and self.block_tags:
@@ -176,9 +204,17 @@ def html_blocks(html: str) -> tuple[str, list[Block]]:
     Text outside any block element (site chrome, a div-only layout) is kept only when the
     page has no block elements at all, as one block.
     """
+    title, blocks, _ = html_text(html)
+    return title, blocks
+
+
+def html_text(html: str) -> tuple[str, list[Block], list[Unseen]]:
+    """As :func:`html_blocks`, with the text a reader does not see kept aside."""
     parser = _BlockParser()
     parser.feed(html)
     parser.close()
     parser._flush()
+    if parser.hidden_buffer:  # a hidden element left open at the end of the file
+        parser._keep_unseen(" ".join(parser.hidden_buffer), "hidden element")
     title = " ".join("".join(parser.title).split())
-    return title, parser.blocks or [(False, "\n".join(parser.loose))]
+    return title, parser.blocks or [(False, "\n".join(parser.loose))], parser.unseen

@@ -865,9 +865,12 @@ def _follows(addressed_at: tuple[int, int], span: Span, index: int) -> bool:
 
 
 def _hidden_reason(page: Page, text: str) -> str | None:
-    """A sentence that is, or holds, a run of text the PDF drew hidden."""
+    """A sentence that is, or holds, a run of text the PDF drew hidden. (Unseen HTML or
+    Markdown text is not in the page text: a visible sentence that repeats it is visible.)"""
     words = _words(text)
     for hidden in page.hidden:
+        if hidden.reason in UNSEEN:
+            continue
         run = _words(hidden.text)
         if not run:
             continue
@@ -897,24 +900,54 @@ def _record(page: Page, span: Span, text: str, reason: str) -> FlaggedText:
     )
 
 
-def _hidden_leftovers(page: Page, found: list[FlaggedText]) -> list[FlaggedText]:
-    """Hidden runs that no sentence of the page text matched (e.g. split across lines)."""
+def _hidden_leftovers(
+    page: Page, found: list[FlaggedText], english: bool = False
+) -> list[FlaggedText]:
+    """Hidden runs that no sentence of the page text matched (e.g. split across lines), and
+    unseen text (see :data:`UNSEEN`)."""
     out = []
+    visible = f" {_words(page.text)} "
     for hidden in page.hidden:
         run = _words(hidden.text)
         if len(run.split()) < 3 or any(f" {run} " in f" {_words(f.text)} " for f in found):
             continue
-        if any(_shares(_words(f.text), run) for f in found):
+        if any(_shares(_words(f.text), run) for f in found + out):
             continue
+        reason = f"hidden text: {hidden.reason}"
+        if hidden.reason in UNSEEN:
+            if f" {run} " in visible:  # a copy of visible text (a mobile menu, a tab)
+                continue
+            why = _unseen_reason(hidden.text, hidden.reason, english)
+            if why is None and hidden.reason != "hidden element":
+                continue
+            reason = UNSEEN[hidden.reason] + (f": {why}" if why else "")
         out.append(
             FlaggedText(
                 page=page.page,
                 page_label=page.page_label,
                 text=" ".join(hidden.text.split()),
-                reason=f"hidden text: {hidden.reason}",
+                reason=reason,
             )
         )
     return out
+
+
+# Text in the file that no reader of the document sees (pipeline/unseen.py). It was never
+# read, so there is nothing to withhold; what is listed: the text of a hidden element whatever
+# it says (as hidden PDF text is), a comment or alt text only when it reads as an instruction
+# (a page's comments are mostly build notes).
+UNSEEN = {
+    "hidden element": "hidden text: HTML element not shown (never read)",
+    "comment": "comment in the file (never read)",
+    "alt text": "image alt text (never read)",
+}
+
+
+def _unseen_reason(text: str, reason: str, english: bool) -> str | None:
+    if reason == "hidden element":
+        return None
+    said = [classify(s) or (classify_foreign(s) if english else None) for s in _sentences(text)]
+    return next((r for r in said if r), None)
 
 
 # ---------------------------------------------------------------- the document
@@ -930,7 +963,7 @@ def find_injections(document: Document) -> list[FlaggedText]:
         english = _mostly_english(document)
         for page in document.pages:
             flags = _page_flags(page, english)
-            found += flags + _hidden_leftovers(page, flags)
+            found += flags + _hidden_leftovers(page, flags, english)
         if len(_CACHE) > 64:
             _CACHE.clear()
         _CACHE[key] = found
