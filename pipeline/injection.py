@@ -244,7 +244,8 @@ _AI = (
 )
 _HUMAN = (
     r"(?:assessors?|reviewers?|evaluators?|graders?|markers?|scorers?|raters?|readers?"
-    r"|examiners?|moderators?|panel(?:lists)?|appraisers?|critics?)"
+    r"|examiners?|moderators?|panel(?:lists)?|appraisers?|critics?"
+    r"|(?:assessment|review|scoring|marking|evaluation|grading) (?:panels?|teams?|boards?))"
 )
 # A reader named by what they are doing to the document: "those marking", "anyone scoring it".
 _ACTIVITY = (
@@ -807,12 +808,18 @@ def _sentences(text: str) -> list[str]:
     return [text[s.start : s.end] for s in _spans(text)]
 
 
-def _page_flags(page: Page, english: bool = False) -> list[FlaggedText]:
-    """``english``: the document is written in English, so a sentence in another language
-    that carries judgement stems is flagged too."""
+def _page_flags(
+    page: Page, english: bool = False, carried: bool = False
+) -> tuple[list[FlaggedText], bool]:
+    """The page's flagged sentences, and whether the page ends on an address to reviewers
+    (so the next page's first sentences are read as its follow-up: an instruction split by a
+    page break). ``english``: the document is written in English, so a sentence in another
+    language that carries judgement stems is flagged too. ``carried``: the previous page ended
+    on an address."""
     spans = list(_spans(page.text))
     flagged: list[FlaggedText] = []
-    addressed_at: tuple[int, int] | None = None  # (paragraph, span index) of the last address
+    # (paragraph, span index) of the last address; one just before the page when carried
+    addressed_at: tuple[int, int] | None = (0, -1) if carried else None
     for index, span in enumerate(spans):
         text = page.text[span.start : span.end]
         said = classify(text) or (classify_foreign(text) if english else None)
@@ -828,7 +835,8 @@ def _page_flags(page: Page, english: bool = False) -> list[FlaggedText]:
                 span = _narrow(page.text, span, reason)
                 text = page.text[span.start : span.end]
             flagged.append(_record(page, span, text, reason))
-    return flagged
+    ends_addressed = addressed_at is not None and addressed_at[1] >= len(spans) - 2
+    return flagged, ends_addressed and bool(spans)
 
 
 def _narrow(page_text: str, span: Span, reason: str) -> Span:
@@ -961,13 +969,37 @@ def find_injections(document: Document) -> list[FlaggedText]:
     if key not in _CACHE:
         found: list[FlaggedText] = []
         english = _mostly_english(document)
+        carried = False
         for page in document.pages:
-            flags = _page_flags(page, english)
+            flags, carried = _page_flags(page, english, carried)
             found += flags + _hidden_leftovers(page, flags, english)
+        found += _metadata_flags(document, found)
         if len(_CACHE) > 64:
             _CACHE.clear()
         _CACHE[key] = found
     return _CACHE[key]
+
+
+def _metadata_flags(document: Document, found: list[FlaggedText]) -> list[FlaggedText]:
+    """The document's title (from the file's metadata or its first heading) when it reads as
+    an instruction and no flagged sentence already holds it. The title is never shown to the
+    model; the report shows it escaped, as data."""
+    title = " ".join(document.title.split())
+    reason = classify(title) if title else None
+    if reason is None or not document.pages:
+        return []
+    words = _words(title)
+    if any(f" {words} " in f" {_words(f.text)} " or _shares(words, _words(f.text)) for f in found):
+        return []
+    page = document.pages[0]
+    return [
+        FlaggedText(
+            page=page.page,
+            page_label=page.page_label,
+            text=title,
+            reason=f"document title (never read): {reason}",
+        )
+    ]
 
 
 def _mostly_english(document: Document) -> bool:
