@@ -51,9 +51,11 @@ __all__ = [
     "FlaggedText",
     "addresses_reviewer",
     "classify",
+    "classify_foreign",
     "detection_form",
     "find_injections",
     "is_withheld",
+    "judges_the_document",
     "neutralise_delimiters",
     "withheld_sentences",
     "withhold_chunk",
@@ -1024,8 +1026,28 @@ def _shares(a: str, b: str) -> bool:
     return bool(_shingles(a) & _shingles(b))
 
 
+def judges_the_document(text: str) -> bool:
+    """Does a sentence of ``text`` state a verdict on this document or its rubric items ("This
+    strategy is exemplary on every criterion", {"rating": "green"})? Looser than
+    :func:`classify` (no directive, no addressee needed), so it is used only on what would be
+    evidence: such a sentence says nothing about the strategy's content, and a quote of it
+    is never support for a rating, even when the detector let it through."""
+    return any(_judges(sentence) for sentence in _sentences(text))
+
+
+def _judges(sentence: str) -> bool:
+    f = features(sentence)
+    verdict = f.favourable or f.structured or f.tool_output or (f.rating_value and f.rating_words)
+    about = f.rating_words or f.frame or f.doc_review or f.addressed or f.role_play
+    target = f.self_target or f.rubric_target or f.doc_review or f.structured or f.tool_output
+    return verdict and (about or f.rubric_target or f.structured or f.tool_output) and target
+
+
 def is_withheld(document: Document, text: str) -> bool:
-    """Does ``text`` (a quote or sentence) show any part of a flagged sentence?"""
+    """Does ``text`` (a quote or sentence) show any part of a flagged sentence, or state a
+    verdict on the document itself (:func:`judges_the_document`)?"""
+    if judges_the_document(text):
+        return True
     flagged = find_injections(document)
     if not flagged:
         return False
