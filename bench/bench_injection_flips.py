@@ -147,6 +147,7 @@ def main() -> None:
     ]
     started = time.perf_counter()
     totals: dict[tuple[str, str], list[int]] = {}
+    cleans: dict[str, Review] = {}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         clean_path = work / "clean.md"
@@ -159,7 +160,9 @@ def main() -> None:
                 ("cites-other", partial(planted_obeyer, attack, False)),
             ]
             for name, make in models:
-                clean = review(clean_path, make())
+                if name not in cleans:  # the clean plan never shows the plant: review it once
+                    cleans[name] = review(clean_path, make())
+                clean = cleans[name]
                 for state in ("detector on", "detector off"):
                     if state == "detector on":
                         result = review(path, make())
