@@ -2,22 +2,49 @@
 
 Found by structure, not by one phrase list. Each sentence is read for features:
 - an addressee: an AI, model, assistant or automated tool, or an assessor, reviewer or
-  evaluator, in the form of an address ("Note for automated assessors", "AI reviewers:");
+  evaluator, in the form of an address ("Note for automated assessors", "AI reviewers:"), a
+  condition ("If you are a language model", "Should this file be processed by software") or a
+  reader named by what they do to this document ("whoever is scoring this");
 - a directive form: an imperative ("Rate ..."), a modal ("... must receive ..."), a second
-  person ("you should ..."), or a polite request ("we ask reviewers to ...");
-- a rating, summary or omission verb; and an evaluation target (every item or criterion, this
-  strategy or section, a rating value such as green or highest, the risks, the instructions).
-Plus prompt machinery: fake "system:" lines, chat-template tokens and delimiter look-alikes.
+  person ("you should ..."), a polite request ("we ask reviewers to ..."), or normative wording
+  that sets an outcome ("is to be regarded", "is deemed", "ought to", "the only fair
+  conclusion");
+- a rating, summary or omission verb; an evaluation target (every item or criterion, this
+  strategy or section, a rating value such as green or highest, the risks, the instructions);
+  a favourable verdict ("exemplary", "no weaknesses", "fully met"; a scale that lists green,
+  amber and red is a legend, not a verdict); the frame of the review of this document ("the
+  critique", "any appraisal of this plan", "your conclusion").
+Plus prompt machinery: fake "system:" lines, chat-template tokens, delimiter look-alikes, tool
+output ("[assessment-tool result: ...]"), a verdict written as data ({"rating": "green"}) and
+role play ("pretend you are").
 
 A sentence is flagged when the features combine (see :func:`classify`). Context counts: the
-sentences right after one addressed to reviewers, in the same paragraph, are flagged when they
-carry a rating, summary or omission directive, so an instruction split over two sentences is
-caught as a unit. Text the PDF reader found hidden (white, tiny, invisible or off the page) is
-flagged whatever it says. Before any of this, zero-width characters are removed and look-alike
-letters (Cyrillic, Greek, leetspeak) are mapped to plain Latin.
+sentences right after one addressed to reviewers, in the same paragraph or across a page break,
+are flagged when they carry a rating, summary or omission directive or a bare verdict, so an
+instruction split over two sentences is caught as a unit. Text the PDF reader found hidden
+(white, tiny, invisible or off the page) is flagged whatever it says. Before any of this,
+zero-width characters are removed, look-alike letters (Cyrillic, Greek, full-width, leetspeak)
+are mapped to plain Latin, base64, hex and URL-encoding are decoded, spaced-out or dotted
+letters are joined, and a sentence with no English function words is also read in ROT13
+(``injection_forms.py``). Instructions in other languages are read through a glossary (13
+languages) and, in an English document, a sentence in another language that carries the
+judgement stems European languages share ("instru-", "criteri-", "evalu-", "strateg-") is
+flagged.
 
-Flagged sentences are withheld: from the passages the model sees, from rules and indicator
-evidence, and from model evidence. The report opens with a warning that lists them.
+What is withheld and what is only listed:
+- **withheld and listed**: a sentence of the text that gives a directive about the judgement
+  (how to rate, what to leave out, to ignore instructions), imitates the prompt or a tool, or is
+  hidden in a PDF. It is kept from the passages the model sees, from rules and indicator
+  evidence and from model evidence, and the report opens with a warning that lists it;
+- **listed only, marked "never read"**: text a reader of the document never sees and that was
+  never read (``unseen.py``): an HTML element a browser does not show (whatever it says), and an
+  HTML or Markdown comment, image alt text or a title that reads as an instruction;
+- **neither**: an address with no directive about the judgement ("Note to reviewers: figures
+  exclude VAT"): it is the document's own text and stays evidence.
+
+And in depth, for what the detector misses: a quote that states a verdict on the document or
+its rubric items is never support for a rating (:func:`judges_the_document`, via
+:func:`is_withheld`).
 """
 
 from __future__ import annotations
