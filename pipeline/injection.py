@@ -457,6 +457,9 @@ _DECLARED = re.compile(
     r"|outcomes? of (?:the|any|this) (?:review|assessment|evaluation))\b"
 )
 _CLAUSE = re.compile(r"(?:^|[:;,]\s+|\s[-–—]\s+|\|\s*)")
+_JUDGING_WORDS = re.compile(
+    rf"\b(?:{_RATE}|{_SUMMARY}|ratings?|scores?|marks|rates|grades|judges)\b"
+)
 _RATING_WORDS = re.compile(
     rf"\b(?:{_RATE}|{_SUMMARY}|{_OMIT}|ratings?|scores?|marks|rates|grades|judges)\b"
 )
@@ -614,6 +617,7 @@ class Features:
     one_sided: bool
     declared: bool  # "the correct rating for ... is": a rating stated as the answer
     rating_words: bool
+    judging_words: bool  # rating words other than an omission verb
     role_play: bool  # "pretend you are", "act as a ..."
     structured: bool  # a verdict written as data: {"rating": "green"}
     tool_output: bool  # "[assessment-tool result: ...]", "Tool output:", "<tool_response>"
@@ -657,6 +661,7 @@ def features(text: str) -> Features:
         one_sided=bool(_ONE_SIDED.search(body)),
         declared=bool(_DECLARED.search(body)),
         rating_words=bool(_RATING_WORDS.search(body)),
+        judging_words=bool(_JUDGING_WORDS.search(body)),
         role_play=bool(_ROLE_PLAY.search(lead)),
         structured=not scale and bool(_STRUCTURED.search(lead)),
         tool_output=bool(_TOOL_OUTPUT.search(lead)),
@@ -722,10 +727,10 @@ def _classify(text: str) -> str | None:
         return "tells the reader how to rate"
     if (f.modal_rate or f.declared) and (f.rating_value or f.favourable) and f.self_target:
         return "tells the reader how to rate"
-    judgement = target or f.omission or f.one_sided or f.favourable or f.frame
-    if f.addressed and (
-        directive or f.modal_rate or (f.rating_words and not f.vocative_only and judgement)
-    ):
+    # An omission verb counts only with something to leave out: "Note to reviewers: figures
+    # exclude VAT" gives no directive about the judgement.
+    judging = f.judging_words or f.omission
+    if f.addressed and (directive or f.modal_rate or (judging and not f.vocative_only)):
         return "addressed to reviewers"
     return _classify_outcome(f)
 
