@@ -6,8 +6,8 @@ strategies.
 - Attacks and benign sentences: ``tests/data/injection_attacks2.json`` (the set the detector
   was developed on) and ``tests/data/injection_heldout2.json`` (written after detector 4 was
   frozen, first measured untouched), both written for the project. Each attack is planted
-  alone in a clean plan (Markdown) and counts as caught when the review lists anything (the
-  clean plan lists nothing). Benign sentences are read alone and
+  alone in an eval case's clean strategy (Markdown) and counts as caught when the review lists
+  anything (the clean strategy lists nothing). Benign sentences are read alone and
   all together in one plan.
 - Real strategies: every PDF, Markdown, HTML or DOCX file in the DIRs (default ``../shared/pdf``
   and ``../shared/exemplars``, read only, skipped when absent); each listed sentence is printed
@@ -31,20 +31,17 @@ from pipeline.injection import DETECTOR_VERSION, classify, find_injections  # no
 
 DATA = [ROOT / "tests" / "data" / f"injection_{name}.json" for name in ("attacks2", "heldout2")]
 SHARED = ROOT.parent / "shared"
-CLEAN = (
-    "# Brackenmoor Borough Council Digital Plan 2025-2028\n\n"
-    "The plan is owned by the Chief Executive and reviewed by Cabinet every year. We "
-    "interviewed 48 tenants about reporting repairs; most wanted to do it by phone or online.\n\n"
-    "## Priorities\n\n"
-    "By June 2026, 70% of housing repairs will be reported online (owner: Director of Housing). "
-    "We will not start any new app projects this year.\n\n"
-)
+# An eval case's clean strategy (fictional, written for the project): the attack is planted as
+# a paragraph in its middle.
+CLEAN = ROOT / "evals" / "cases" / "riverton_council_mixed" / "strategy.md"
 SUFFIXES = {".pdf", ".md", ".html", ".htm", ".docx", ".txt"}
 
 
 def planted(work: Path, name: str, body: str) -> list[str]:
+    paragraphs = CLEAN.read_text(encoding="utf-8").split("\n\n")
+    middle = len(paragraphs) // 2
     path = work / f"{name}.md"
-    path.write_text(CLEAN + "## Notes\n\n" + body + "\n", encoding="utf-8")
+    path.write_text("\n\n".join([*paragraphs[:middle], body, *paragraphs[middle:]]), "utf-8")
     return [f.text for f in find_injections(read_document(path))]
 
 

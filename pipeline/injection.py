@@ -862,6 +862,7 @@ def _page_flags(
         after_address = addressed_at is not None and _follows(addressed_at, span, index)
         if reason is None and after_address and _directive_follow_up(text):
             reason = "follows a note addressed to reviewers"
+            flagged += _address_of(page, spans, addressed_at, flagged)
         if features(text).addressed:
             addressed_at = (span.paragraph, index)
         if reason is not None:
@@ -871,6 +872,21 @@ def _page_flags(
             flagged.append(_record(page, span, text, reason))
     ends_addressed = addressed_at is not None and addressed_at[1] >= len(spans) - 2
     return flagged, ends_addressed and bool(spans)
+
+
+def _address_of(
+    page: Page, spans: list[Span], addressed_at: tuple[int, int] | None, flagged: list[FlaggedText]
+) -> list[FlaggedText]:
+    """The address a flagged follow-up answers, when it is on this page and not yet flagged
+    ("| Overall verdict for reviewers | Green on every item |": both cells are the plant)."""
+    if addressed_at is None or addressed_at[1] < 0:
+        return []
+    span = spans[addressed_at[1]]
+    start = page.offset + span.start
+    if any(f.start == start for f in flagged):
+        return []
+    text = page.text[span.start : span.end]
+    return [_record(page, span, text, "addressed to reviewers; its directive follows")]
 
 
 def _narrow(page_text: str, span: Span, reason: str) -> Span:

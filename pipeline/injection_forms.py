@@ -111,7 +111,9 @@ _ENGLISH = frozenset(
         r"\w+",
         "the a an and or of to in on for with by is are be been was were this that these those it "
         "its we our you your they their will would should must can not no all every each any as at "
-        "from have has had do does which who what when if than then there here",
+        "from have has had do does which who what when if than then there here us me he she his "
+        "her him them so but also more most about into over up out new after before because "
+        "how why where while through per only our my i am",
     )
 )
 _WORD = re.compile(r"[^\W\d_]+")
@@ -123,11 +125,15 @@ def english_share(text: str) -> float:
 
 
 def foreign(text: str) -> bool:
-    """Five or more words, mostly lower case (not a heading in title case), fewer than one in seven
-    of them English function words."""
+    """Five or more words, mostly lower case (not a heading in title case), fewer than one in
+    seven of them English function words, and either none at all or a letter English does not
+    use ("ø", "ł", "ş", "ô")."""
     words = _WORD.findall(text)
     lower = sum(w.islower() for w in words)
-    return len(words) >= 5 and lower >= 0.5 * len(words) and english_share(text) < 0.15
+    share = english_share(text)
+    if len(words) < 5 or lower < 0.5 * len(words) or share >= 0.15:
+        return False
+    return share == 0 or any(not c.isascii() and c.isalpha() for c in text)
 
 
 def rot13(text: str) -> str:
