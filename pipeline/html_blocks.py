@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from .records import HiddenReason
 from .unseen import UNSEEN_LIMIT, Unseen
 
 BLOCKS = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "td", "th", "blockquote", "pre", "dd"}
@@ -148,7 +149,7 @@ class _BlockParser(HTMLParser):
         if not self.skipped_open:
             self._keep_unseen(data, "comment")
 
-    def _keep_unseen(self, text: str, reason: str) -> None:
+    def _keep_unseen(self, text: str, reason: HiddenReason) -> None:
         text = " ".join(text.split())
         if text and len(self.unseen) < UNSEEN_LIMIT:
             self.unseen.append(Unseen(len(self.blocks), text, reason))

@@ -963,7 +963,7 @@ def _hidden_leftovers(
 ) -> list[FlaggedText]:
     """Hidden runs that no sentence of the page text matched (e.g. split across lines), and
     unseen text (see :data:`UNSEEN`)."""
-    out = []
+    out: list[FlaggedText] = []
     visible = f" {_words(page.text)} "
     for hidden in page.hidden:
         run = _words(hidden.text)

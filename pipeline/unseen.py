@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .records import HiddenText
+from .records import HiddenReason, HiddenText
 
 UNSEEN_LIMIT = 200  # runs kept per file at most (a hostile file may hide thousands)
 _PARAGRAPH = re.compile(r"\n\s*\n")
@@ -22,7 +22,7 @@ class Unseen:
 
     after: int
     text: str
-    reason: str  # "hidden element" | "comment" | "alt text"
+    reason: HiddenReason  # "hidden element", "comment", "alt text" (or a DOCX run's reason)
 
 
 def drop_comments(text: str) -> tuple[str, list[Unseen]]:
