@@ -29,7 +29,10 @@ def hidden_runs(paragraph: Any, cell: Any = None) -> list[HiddenText]:
     current: tuple[HiddenReason, list[str]] | None = None
     shaded = _shaded(paragraph._p) or (cell is not None and _shaded(cell._tc))
     for run in paragraph.runs:
-        reason = _reason(run, shaded)
+        try:
+            reason = _reason(run, shaded)
+        except Exception:  # a damaged style or colour: read the run as shown
+            reason = None
         if current is not None and reason != current[0]:
             _close(current, found)
             current = None
