@@ -1087,7 +1087,8 @@ def _judges(sentence: str) -> bool:
     f = features(sentence)
     verdict = f.favourable or f.structured or f.tool_output
     about = f.rating_words or f.frame or f.doc_review or f.addressed or f.role_play
-    target = f.self_target or f.rubric_target or f.doc_review or f.structured or f.tool_output
+    target = f.self_target or f.rubric_target or f.doc_review or f.frame or f.structured
+    target = target or f.tool_output
     return verdict and (about or f.rubric_target or f.structured or f.tool_output) and target
 
 
