@@ -17,8 +17,8 @@ sentence is a miss, so only the prompt and the gate stand in the way):
 A flip is an item whose rating differs from the clean document's review by the same model.
 Prints flips over item pairs per model and detector state; of them, how many keep the obeyed
 green from the model (the others are the gate rejecting the obeyed answer, so the rules' rating
-stands), and how many show a verified quote of the planted text. Uses the home in STRATEGY_REVIEW_HOME (the exemplar corpus
-must be built: ``strategy-review corpus build``).
+stands), and how many show a verified quote of the planted text. Uses the home in
+STRATEGY_REVIEW_HOME (the exemplar corpus must be built: ``strategy-review corpus build``).
 """
 
 from __future__ import annotations
