@@ -68,10 +68,38 @@ _HIDDEN_STYLE = re.compile(
 )
 
 
-def is_hidden(attrs: list[tuple[str, str | None]]) -> bool:
-    """The element carries the ``hidden`` attribute or an inline style that hides it."""
+def is_hidden(
+    attrs: list[tuple[str, str | None]], hidden_selectors: frozenset[str] = frozenset()
+) -> bool:
+    """The element carries the ``hidden`` attribute, an inline style that hides it, or a class
+    or id that the page's own stylesheet hides (``hidden_selectors``: ".name", "#name")."""
     found = dict(attrs)
-    return "hidden" in found or bool(_HIDDEN_STYLE.search(found.get("style") or ""))
+    if "hidden" in found or _HIDDEN_STYLE.search(found.get("style") or ""):
+        return True
+    names = {f".{c}" for c in (found.get("class") or "").split()}
+    if found.get("id"):
+        names.add(f"#{found['id']}")
+    return bool(names & hidden_selectors)
+
+
+_MEDIA = re.compile(r"@[^{};]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}")
+_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+_SIMPLE = re.compile(r"^[a-z0-9]*([.#][\w-]+)$", re.I)
+
+
+def hidden_selectors(css: str) -> frozenset[str]:
+    """The simple class and id selectors (".note", "div.note", "#n") that a stylesheet hides for
+    every screen: rules inside @media and other at-rules, and compound selectors, are left out,
+    so text is never dropped that some reader sees."""
+    css = _MEDIA.sub(" ", re.sub(r"/\*.*?\*/", " ", css, flags=re.S))
+    found: set[str] = set()
+    for selectors, body in _RULE.findall(css):
+        if _HIDDEN_STYLE.search(body.strip()):
+            for selector in selectors.split(","):
+                simple = _SIMPLE.match(selector.strip())
+                if simple:
+                    found.add(simple.group(1))
+    return frozenset(found)
 
 
 # An opening tag of these closes an open one of the same name (<p>a<p>b, <li>a<li>b).
@@ -96,6 +124,8 @@ class _BlockParser(HTMLParser):
         self.skipped_open = 0  # how many SKIPPED elements (script, style, nav...) are open
         self.hidden_buffer: list[str] = []
         self.unseen: list[Unseen] = []
+        self.css: list[str] = []
+        self.hidden_selectors: frozenset[str] = frozenset()
 
     def parse_marked_section(self, i: int, report: bool = True) -> int:
         """``<![keyword ...>`` with a keyword html.parser does not know ("<![octype html>")
@@ -126,7 +156,7 @@ class _BlockParser(HTMLParser):
         if tag in BREAKS:
             self._flush()
         self._push(tag)
-        if is_hidden(attrs):
+        if is_hidden(attrs, self.hidden_selectors):
             self.hidden_at.append(len(self.stack))
             self.skipping += 1
 
@@ -134,6 +164,9 @@ class _BlockParser(HTMLParser):
         if tag == "title":
             self.in_title = False
             return
+        if tag == "style" and self.css:
+            self.hidden_selectors |= hidden_selectors("".join(self.css))
+            self.css = []
         if self.open_count.get(tag):
             self._close(tag)
 
@@ -144,6 +177,8 @@ class _BlockParser(HTMLParser):
             self.buffer.append(data)
         elif self.hidden_at and not self.skipped_open:
             self.hidden_buffer.append(data)
+        elif self.stack[-1:] == ["style"]:
+            self.css.append(data)
 
     def handle_comment(self, data: str) -> None:
         if not self.skipped_open:
