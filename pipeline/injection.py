@@ -241,6 +241,7 @@ def _gloss(text: str) -> str:
     return _GLOSS_WORD.sub(lambda m: _GLOSS.get(m.group(0), m.group(0)), text)
 
 
+@lru_cache(maxsize=16384)
 def detection_form(text: str) -> str:
     """Lower-case text with invisible characters removed, base64 runs decoded, look-alike
     letters mapped to Latin, disguised watched words decoded, instruction words in a few other
@@ -925,6 +926,8 @@ def _follows(addressed_at: tuple[int, int], span: Span, index: int) -> bool:
 def _hidden_reason(page: Page, text: str) -> str | None:
     """A sentence that is, or holds, a run of text the PDF drew hidden. (Unseen HTML or
     Markdown text is not in the page text: a visible sentence that repeats it is visible.)"""
+    if not page.hidden:
+        return None
     words = _words(text)
     for hidden in page.hidden:
         if hidden.reason in UNSEEN:
