@@ -76,6 +76,7 @@ def run(pdf: Path, tmp: Path, phases: Phases) -> None:
         from pipeline.corpus import ensure_built
         from pipeline.documents import read_document
         from pipeline.indicators import compute_indicators
+        from pipeline.models.rules import RulesModel
         from pipeline.review import ReviewOptions, review_item
         from pipeline.rubric import load_rubric
         from pipeline.store import Store, document_collection
@@ -99,7 +100,7 @@ def run(pdf: Path, tmp: Path, phases: Phases) -> None:
     with phases.phase("22 items (rules)"):
         options = ReviewOptions()
         results = [
-            review_item(document, item, indicators, None, store, options)
+            review_item(document, item, indicators, RulesModel(), store, options)
             for item in load_rubric().select(None)
         ]
     print(
@@ -110,9 +111,10 @@ def run(pdf: Path, tmp: Path, phases: Phases) -> None:
 
 def full_review(pdf: Path, tmp: Path) -> None:
     """The whole review as the CLI runs it, for the end-to-end peak."""
+    from pipeline.models.rules import RulesModel
     from pipeline.review import run_review
 
-    run_review(pdf, tmp / "out", None)
+    run_review(pdf, tmp / "out", RulesModel())
 
 
 def _measure(label: str, fn: Callable[[], None]) -> None:

@@ -29,32 +29,20 @@ ROOT = Path(__file__).resolve().parent.parent
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
 
 
-def condensed_pdf(path: Path) -> Path:
-    """A page whose words are drawn at explicit positions in 75 % condensed type with no space
-    glyphs: pypdf runs them together ("planto make"), PDFium keeps the gaps."""
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-    from reportlab.pdfgen import canvas
+CONDENSED_LINES = [
+    "We have a ten-year plan to make Britain a global AI superpower",
+    "and we will fix the basics first for every resident of the city",
+    "by publishing our service standard in March 2026 for every team",
+    "Every service will be tested with the people who use it before launch",
+]
 
-    lines = [
-        "We have a ten-year plan to make Britain a global AI superpower",
-        "and we will fix the basics first for every resident of the city",
-        "by publishing our service standard in March 2026 for every team",
-        "Every service will be tested with the people who use it before launch",
-    ]
-    page = canvas.Canvas(str(path), invariant=1)
-    y = 760.0
-    for line in lines:
-        text = page.beginText(60, y)
-        text.setFont("Helvetica", 11)
-        text.setHorizScale(75)
-        for word in line.split():
-            text.textOut(word)
-            text.moveCursor(stringWidth(word, "Helvetica", 11) * 0.75 + 2.5, 0)
-        page.drawText(text)
-        y -= 16
-    page.showPage()
-    page.save()
-    return path
+
+def condensed_pdf(path: Path) -> Path:
+    """A page in condensed type with no space glyphs (pypdf runs its words together)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from condensed_pdf import draw_condensed_pdf
+
+    return draw_condensed_pdf(path, [CONDENSED_LINES])
 
 
 def sample_quotes(text: str, size: int = 12) -> Iterator[str]:

@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
                 retrieve_evidence(document, item, store, settings)
                 retrieve_exemplars(item, store, settings)
             per_item.append((time.perf_counter() - started) / len(items))
-        print(f"code under test: {Path(__import__('pipeline').__file__).parent.parent}")
+        print(f"code under test: {Path(str(__import__('pipeline').__file__)).parent.parent}")
         print(
             f"retrieval per item: median {statistics.median(per_item) * 1000:.1f} ms "
             f"over {args.repeat} x {len(items)} items "

@@ -17,14 +17,15 @@ from typing import Any
 
 from . import titles
 from .chunking import chunk_pages, page_offsets
-from .docx_hidden import hidden_runs
+from .docx_hidden import white_and_tiny_runs
+from .docx_text import DocxText, read_docx_text
 from .errors import InputError
 from .html_blocks import html_text
 from .normalise import normalise_page_text, strip_running_lines
 from .pdf_hidden import extract_with_hidden
 from .pdf_text import respace
-from .records import CELL_SEPARATOR, Document, HiddenText, Page
-from .unseen import Unseen, drop_comments, place
+from .records import Document, HiddenText, Page
+from .unseen import Unseen, drop_comments, place, place_by_text
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_PAGES = 5000
@@ -37,8 +38,10 @@ HTML_EXTENSIONS = {".html", ".htm", ".xhtml"}
 # 2: PDF pages record hidden text, zero-width characters are removed
 # 3: PDF pages that lost their word spaces are re-read with PDFium; junk metadata titles give
 #    way to the first heading; HTML is read in one streaming pass; long blocks are split
-# 4: HTML hidden elements, HTML and Markdown comments and alt text are kept aside as unseen text;
-#    DOCX runs Word does not show (hidden, white, tiny) are recorded as hidden text
+# 4: DOCX read from its XML: tracked changes accepted, fields, content controls, text boxes,
+#    hidden runs left out (python-docx dropped inserted words and whole controls); HTML hidden
+#    elements, HTML and Markdown comments and alt text, and DOCX hidden runs, kept aside as
+#    unseen text; DOCX runs drawn white or under 2 pt recorded as hidden text
 READER_VERSION = 4
 
 log = logging.getLogger(__name__)
@@ -312,47 +315,38 @@ def _pdf_title(reader: object) -> str:
 def _read_docx(
     path: Path, password: str | None = None, hidden: list[list[HiddenText]] | None = None
 ) -> RawPages:
-    """``hidden`` gets, per page, the runs Word does not show (pipeline/docx_hidden.py)."""
+    """``hidden`` gets, per page, the runs Word does not show: formatted hidden (not read, see
+    pipeline/docx_text.py), or drawn white or tiny (read; see pipeline/docx_hidden.py)."""
     import docx
 
     _check_zip_sizes(path)
-    runs: list[Unseen] = []
     try:  # python-docx fails in many ways on a damaged package
         document = docx.Document(str(path))
-        blocks = _docx_blocks(document, runs)
+        text = read_docx_text(document)
         meta_title = document.core_properties.title
+        drawn_hidden = white_and_tiny_runs(document)
     except Exception as exc:
         raise InputError(f"{path.name}: corrupt DOCX ({_short(exc)})") from exc
-    title = titles.pick(meta_title, titles.first_heading(blocks), file_name=path.name)
-    owners: list[int] = []
-    texts, labels = _sections(blocks, owners)
+    title = titles.pick(meta_title, titles.first_heading(text.blocks), file_name=path.name)
+    texts, labels = _sections(text.blocks)
     if hidden is not None:
-        hidden += place(runs, owners, len(texts))
-    return title, texts, labels, []
+        unseen = [Unseen(0, run, "hidden element") for run in text.hidden]
+        hidden += place(unseen, [], len(texts))  # where a hidden run sat is not known: page 1
+        for page, runs in enumerate(place_by_text(drawn_hidden, texts)):
+            hidden[page] += runs
+    return title, texts, labels, _docx_warnings(text)
 
 
-def _docx_blocks(document: object, hidden: list[Unseen] | None = None) -> list[tuple[bool, str]]:
-    """Paragraphs and table rows in reading order, so a table stays in its own section.
-    ``hidden`` gets the runs Word does not show, each after the blocks before its own."""
-    blocks: list[tuple[bool, str]] = []
-    for part in document.iter_inner_content():  # type: ignore[attr-defined]
-        if hasattr(part, "rows"):
-            for row in part.rows:
-                blocks.append((False, CELL_SEPARATOR.join(cell.text for cell in row.cells)))
-                if hidden is not None:
-                    for cell in row.cells:
-                        for para in cell.paragraphs:
-                            hidden += _docx_hidden(para, len(blocks), cell)
-            continue
-        style = (part.style.name if part.style is not None else "") or ""
-        blocks.append((style.startswith(("Heading 1", "Heading 2", "Title")), part.text))
-        if hidden is not None:
-            hidden += _docx_hidden(part, len(blocks))
-    return blocks
-
-
-def _docx_hidden(paragraph: Any, after: int, cell: Any = None) -> list[Unseen]:
-    return [Unseen(after, h.text, h.reason) for h in hidden_runs(paragraph, cell)]
+def _docx_warnings(text: DocxText) -> list[str]:
+    warnings = []
+    if text.tracked_changes:
+        warnings.append(
+            f"the document has {text.tracked_changes} tracked change(s); it was read as if "
+            "every change were accepted"
+        )
+    if text.hidden:
+        warnings.append(f"{len(text.hidden)} run(s) of text formatted as hidden were not read")
+    return warnings
 
 
 def _check_zip_sizes(path: Path) -> None:

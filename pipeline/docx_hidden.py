@@ -1,14 +1,15 @@
 """Text a DOCX file holds but Word does not show: a classic carrier of prompt injection.
 
-python-docx's ``paragraph.text`` joins every run, shown or not, so hidden text reaches the
-document's text (and so the model). Each paragraph's runs are read for:
+Runs formatted hidden are not read at all (``docx_text.py``). Runs drawn so that nobody sees
+them are read as text, so :func:`white_and_tiny_runs` finds them for the injection check, which
+flags the sentence holding one whatever it says, as for hidden PDF text. Each paragraph's runs
+are read for:
 - invisible: the run is marked hidden (``w:vanish``), directly or by its character style;
 - white: a white font colour, unless the run, its paragraph or its table cell is shaded (white
   on a coloured band is visible);
 - tiny font: a font size below ``pdf_hidden.TINY_PT`` points.
 
-Consecutive hidden runs of a paragraph make one :class:`HiddenText`. The injection check flags
-the sentence holding it whatever it says, as it does for hidden PDF text.
+Consecutive hidden runs of a paragraph make one :class:`HiddenText`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,20 @@ from .records import HiddenReason, HiddenText
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _WHITE = {"FFFFFF", "FEFEFE", "FDFDFD"}
+
+
+def white_and_tiny_runs(document: Any) -> list[HiddenText]:
+    """The runs of a python-docx ``Document`` drawn white or tiny, in the body and its tables
+    (runs formatted hidden are left to ``docx_text.py``, which does not read them)."""
+    found: list[HiddenText] = []
+    for paragraph in document.paragraphs:
+        found += hidden_runs(paragraph)
+    for table in document.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                for paragraph in cell.paragraphs:
+                    found += hidden_runs(paragraph, cell)
+    return [h for h in found if h.reason != "invisible"]
 
 
 def hidden_runs(paragraph: Any, cell: Any = None) -> list[HiddenText]:

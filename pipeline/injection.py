@@ -998,7 +998,7 @@ def _hidden_leftovers(
 # it says (as hidden PDF text is), a comment or alt text only when it reads as an instruction
 # (a page's comments are mostly build notes).
 UNSEEN = {
-    "hidden element": "hidden text: HTML element not shown (never read)",
+    "hidden element": "hidden text: not shown to a reader (never read)",
     "comment": "comment in the file (never read)",
     "alt text": "image alt text (never read)",
 }

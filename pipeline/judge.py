@@ -13,6 +13,7 @@ from typing import Any
 
 from .answer import MAX_FINDING_CHARS, MAX_QUOTES, AnswerError, ModelAnswer, validate_answer
 from .answer_bound import AnswerCaps, answer_token_bound, with_caps
+from .figures import unfound_figures
 from .injection import is_withheld, withhold_chunk
 from .models.base import Generation, JSONParseError, Message, ModelAPI, parse_json_object
 from .models.repetition import LOOP_NOTE
@@ -212,7 +213,8 @@ def judge_with_model(ctx: ItemContext, model: ModelAPI) -> ItemResult:
             document_text=ctx.document.text,
             withheld=ctx.withheld,
             checks_rating=checks,
-            hit_token_limit=generation.completion_tokens >= max_tokens
+            hit_token_limit=generation.cut_off
+            or generation.completion_tokens >= max_tokens
             or len(answer.finding) >= MAX_FINDING_CHARS - 1,
             item_words=item_wording(ctx.item),
             item_title=ctx.item.title,
@@ -222,6 +224,7 @@ def judge_with_model(ctx: ItemContext, model: ModelAPI) -> ItemResult:
     unusable = verdict.unusable + _looped(generation)
     if unusable:
         return _low_confidence(ctx, baseline, stats, unusable, answer.finding, answer.rating)
+    figures = unfound_figures(answer.finding, [ctx.document.text, words.prompt])
     return ItemResult(
         id=ctx.item.id,
         kind=ctx.item.kind,
@@ -243,6 +246,7 @@ def judge_with_model(ctx: ItemContext, model: ModelAPI) -> ItemResult:
         checks_rating=checks,
         disagreement=verdict.disagreement,
         searched=searched_passages(shown),
+        unfound_figures=figures,
     )
 
 

@@ -214,6 +214,7 @@ class ItemResult(BaseModel):
     checks_rating: Rating | None = None  # the deterministic indicators' rating, where any
     disagreement: bool = False  # a kept model rating two steps from checks_rating
     searched: list[SearchedPassage] = Field(default_factory=list)
+    unfound_figures: list[str] = Field(default_factory=list)  # in the finding, not the document
 
 
 class DocumentRef(BaseModel):
@@ -221,6 +222,7 @@ class DocumentRef(BaseModel):
     sha256: str
     pages: int
     title: str = ""
+    format: str | None = None  # Document.format; None in reviews written before it was kept
 
 
 class ModelRef(BaseModel):

@@ -318,6 +318,7 @@ def review_document(
             sha256=document.sha256,
             pages=len(document.pages),
             title=document.title,
+            format=document.format,
         ),
         model=model_ref(model),
         rubric_version=rubric.version,

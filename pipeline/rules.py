@@ -17,7 +17,7 @@ from .passages import clean, keyword_score, rank, sentences
 from .records import Document, Evidence, ExemplarRef, Indicator, Page, Rating
 from .retrieval import Retrieved
 from .rubric import RubricItem, Signal
-from .wording import Facts, recommendation, summary
+from .wording import Facts, cite_pages, recommendation, summary
 
 _SCORE = {"red": 0, "amber": 1, "green": 2}
 NO_CHECK = (
@@ -55,12 +55,50 @@ def signal_rating(signal: Signal, indicators: dict[str, Indicator]) -> Rating | 
     return "green" if number >= signal.green else "red" if number < signal.red else "amber"
 
 
+@dataclass(frozen=True)
+class Floor:
+    """The least rating an item gets when every condition (indicator, field, at least) holds."""
+
+    conditions: tuple[tuple[str, str, float], ...]
+    rating: Rating
+
+
+# Floors for items of the default rubric (keyed by item id and its first signal's indicator,
+# so a custom rubric's item of the same name is left alone), for a point of the item's
+# look_for that its signal does not measure. "realistic" looks for "goals sized to capacity and
+# funding" as well as work already delivered: a plan that sets out its governance, funding and
+# skills behind dated, measurable commitments is not red for lacking a track record alone. A
+# floor only raises a rating. (Kept here, not in prompts/rubric.json, whose hash the recorded
+# gate sets carry.)
+FLOORS: dict[tuple[str, str], Floor] = {
+    ("realistic", "delivered"): Floor(
+        (("org_change", "areas", 3), ("measurable_commitments", "count", 1)), "amber"
+    ),
+}
+
+
+def _number(indicators: dict[str, Indicator], indicator: str, key: str) -> float:
+    found = indicators.get(indicator)
+    value = found.value.get(key) if found and isinstance(found.value, dict) else None
+    return 0.0 if value is None or isinstance(value, bool) else float(value)
+
+
+def floor_of(item: RubricItem, indicators: dict[str, Indicator]) -> Rating | None:
+    """The item's floor rating, when its conditions hold."""
+    floor = FLOORS.get((item.id, item.signals[0].indicator)) if item.signals else None
+    if floor is None or any(_number(indicators, i, k) < at for i, k, at in floor.conditions):
+        return None
+    return floor.rating
+
+
 def indicator_rating(item: RubricItem, indicators: dict[str, Indicator]) -> Rating | None:
     ratings = [r for s in item.signals if (r := signal_rating(s, indicators)) is not None]
     if not ratings:
         return None
     mean = sum(_SCORE[r] for r in ratings) / len(ratings)
-    return "green" if mean >= 1.5 else "red" if mean < 0.5 else "amber"
+    rating: Rating = "green" if mean >= 1.5 else "red" if mean < 0.5 else "amber"
+    floor = floor_of(item, indicators)
+    return floor if floor is not None and _SCORE[floor] > _SCORE[rating] else rating
 
 
 def _clip(sentence: str, limit: int = MAX_QUOTE) -> str:
@@ -151,8 +189,7 @@ def unchecked(item: RubricItem, document: Document, hits: list[Retrieved]) -> Ru
     pages = list(dict.fromkeys(e.page_label or str(e.page) for e in evidence if e.page))
     summary = NO_CHECK
     if pages:
-        cite = ("pp. " if len(pages) > 1 else "p. ") + ", ".join(pages)
-        summary += f" Passages that may bear on it are on {cite}."
+        summary += f" Passages that may bear on it are on {cite_pages(pages)}."
     return RuleJudgement("insufficient_evidence", "none", summary, evidence, [NO_CHECK_NEXT])
 
 

@@ -56,3 +56,14 @@ def place(unseen: list[Unseen], owners: list[int], pages: int) -> list[list[Hidd
         page = owners[min(run.after, len(owners)) - 1] if run.after and owners else 0
         placed[min(max(page, 0), pages - 1)].append(HiddenText(text=run.text, reason=run.reason))
     return placed
+
+
+def place_by_text(runs: list[HiddenText], pages: list[str]) -> list[list[HiddenText]]:
+    """Per page, the runs whose words it holds (the first such page; the first page if none)."""
+    flat = [" ".join(page.split()) for page in pages]
+    placed: list[list[HiddenText]] = [[] for _ in pages]
+    for run in runs:
+        words = " ".join(run.text.split())
+        index = next((i for i, page in enumerate(flat) if words in page), 0)
+        placed[index].append(run)
+    return placed

@@ -51,14 +51,18 @@ class Facts:
             cited = [e for e in cited if only.search(" ".join(e.quote.split()))]
         relevant = [e for e in cited if keyword_score(e.quote, self.item.keywords)]
         labels = _labels(relevant or cited)[:limit]
-        return f" ({_p(labels)})" if labels else ""
+        return f" ({cite_pages(labels)})" if labels else ""
 
 
 def _labels(evidence: Sequence[Evidence]) -> list[str]:
     return list(dict.fromkeys(e.page_label or str(e.page) for e in evidence if e.page))
 
 
-def _p(labels: Sequence[str]) -> str:
+def cite_pages(labels: Sequence[str]) -> str:
+    """ "p. 3", "pp. 3, 4"; section labels of a document without pages stand alone ("§3",
+    "§6, §4"), since "p. §3" would call a section a page."""
+    if labels and all(label.startswith("§") for label in labels):
+        return ", ".join(labels)
     return ("pp. " if len(labels) > 1 else "p. ") + ", ".join(labels)
 
 
@@ -226,6 +230,14 @@ TOPIC: dict[str, str] = {
 
 
 def meaning(facts: Facts) -> str:
+    generic = facts.number("mission", "generic")
+    if (
+        facts.item.id == "q02_mission"
+        and facts.rating == "amber"
+        and generic
+        and generic == facts.number("mission", "statements")
+    ):
+        return "praise is not a mission staff can repeat and act on"
     table = MEANING.get(facts.item.id)
     if table and facts.rating in table:
         return table[facts.rating]
@@ -254,9 +266,9 @@ def _review(facts: Facts) -> str:
     if facts.value("time_horizon", "review_cycle"):
         return f"and says when it will be reviewed{facts.pages('time_horizon', 2, REVIEWED)}"
     if facts.refresh is not None:
-        label = facts.refresh.page_label or facts.refresh.page
+        label = cite_pages([str(facts.refresh.page_label or facts.refresh.page)])
         return (
-            f"with a refresh planned (p. {label}: “{clip(facts.refresh.quote, 90)}”) "
+            f"with a refresh planned ({label}: “{clip(facts.refresh.quote, 90)}”) "
             "but no regular review cycle"
         )
     return "and no review cycle is stated"
@@ -279,13 +291,13 @@ def _milestones(facts: Facts) -> str:
         return "no dated milestones were found"
     (first, page), last = found[0], found[-1][0]
     if start and first > int(start) + 2:
-        return f"none are dated before {first} (p. {page})"
+        return f"none are dated before {first} ({cite_pages([page])})"
     if end and last < int(end) - 2:
         return (
-            f"dated milestones run only from {first} to {last} (p. {page}), "
+            f"dated milestones run only from {first} to {last} ({cite_pages([page])}), "
             f"leaving {last + 1}–{end} without dated milestones"
         )
-    return f"dated milestones start in {first} (p. {page})"
+    return f"dated milestones start in {first} ({cite_pages([page])})"
 
 
 def _too_long_term(facts: Facts) -> str:
@@ -343,6 +355,9 @@ def _readability(facts: Facts) -> str:
 
 def _delivered(facts: Facts) -> str:
     n = facts.number("delivered", "count")
+    if not n and facts.rating != "red" and facts.item.id == "realistic":
+        changes = _org_change(facts).removeprefix("It ")
+        return f"It cites nothing already delivered, but {changes}, behind dated commitments"
     if not n:
         return "It cites nothing already delivered"
     return f"It cites {_n(n, 'thing')} already delivered{facts.pages('delivered')}"
@@ -475,6 +490,12 @@ def _mission(facts: Facts) -> str:
         return "It states no mission or vision"
     if score >= 2:
         return f"Its mission is one line of {_n(words, 'word')}{pages}"
+    generic = facts.number("mission", "generic") or 0
+    if generic and generic == facts.number("mission", "statements"):
+        return (
+            f"Its mission or vision is made of generic superlatives{pages}, saying neither whom "
+            "it is for nor what will change"
+        )
     return f"It states a mission or vision, but the shortest runs to {_n(words, 'word')}{pages}"
 
 
@@ -557,13 +578,13 @@ def _from_passages(facts: Facts) -> str:
     topic = TOPIC.get(facts.item.id, "this item")
     if facts.basis == "keywords" and labels:
         return (
-            f"No check measures {topic}, but passages on {_p(labels)} touch on it; "
+            f"No check measures {topic}, but passages on {cite_pages(labels)} touch on it; "
             "a reviewer should judge them."
         )
     if labels:
         return (
-            f"No check measures {topic}, and the closest passages ({_p(labels)}) say little "
-            "about it; they are shown for a reviewer to judge."
+            f"No check measures {topic}, and the closest passages ({cite_pages(labels)}) say "
+            "little about it; they are shown for a reviewer to judge."
         )
     return f"Nothing in the document was found to bear on {topic}."
 
@@ -601,7 +622,7 @@ def _hedged(facts: Facts, text: str) -> str:
         return text
     quotes, them = ("quotes", "them") if len(pages) > 1 else ("quote", "it")
     return (
-        f"{text} The {quotes} on {_p(pages)} may bear on this, but the check did not count "
+        f"{text} The {quotes} on {cite_pages(pages)} may bear on this, but the check did not count "
         f"{them}; read and judge."
     )
 

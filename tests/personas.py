@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-Persona = Callable[[list[dict[str, str]]], str]
+Persona = Callable[[list[dict[str, str]]], str]  # or a whole response body (a dict)
 
 PASSAGE = re.compile(r"\[(c\d+-p[\d-]+)\] (.*?)(?=\n\n\[c\d|\nDOCUMENT PASSAGES>>>)", re.S)
 ITEM = re.compile(r"^Item: (.+?) \(", re.M)
@@ -195,7 +195,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         type(self).requests.append(body)
-        send_json(self, 200, chat_completion(body["model"], type(self).persona(body["messages"])))
+        reply: Any = type(self).persona(body["messages"])
+        payload = reply if isinstance(reply, dict) else chat_completion(body["model"], reply)
+        send_json(self, 200, payload)
 
     def log_message(self, *args: object) -> None:
         pass

@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from condensed_pdf import draw_condensed_pdf
 from conftest import render_pdfs
 
 from pipeline.chunking import chunk_pages
@@ -114,6 +115,22 @@ def test_encrypted_pdf_needs_password(pdfs: dict[str, Path]) -> None:
     assert len(read_document(pdfs["encrypted"], password="s3cret").pages) == 4
 
 
+@pytest.mark.parametrize("algorithm", ["AES-128", "AES-256"])
+def test_an_aes_secured_pdf_opens(pdfs: dict[str, Path], tmp_path: Path, algorithm: str) -> None:
+    """A PDF "secured" against editing (owner password only, AES, as office exports make) opens
+    with no password; one with a user password opens with it."""
+    import pypdf
+
+    plain = read_document(pdfs["labelled"])
+    for user, given in (("", None), ("s3cret", "s3cret")):
+        writer = pypdf.PdfWriter(clone_from=str(pdfs["labelled"]))
+        writer.encrypt(user_password=user, owner_password="owner-only", algorithm=algorithm)
+        secured = tmp_path / f"secured-{bool(user)}.pdf"
+        writer.write(secured)
+        document = read_document(secured, password=given)
+        assert [p.text for p in document.pages] == [p.text for p in plain.pages]
+
+
 def test_image_only_pdf_says_ocr_is_needed(pdfs: dict[str, Path]) -> None:
     with pytest.raises(InputError, match="OCR"):
         read_document(pdfs["image_only"])
@@ -176,36 +193,7 @@ def test_over_large_files_are_refused(
 # ------------------------------------------------------------------ lost word spaces
 
 
-def _condensed_pdf(path: Path, lines: list[str], title: str | None = None) -> Path:
-    """Words drawn at explicit x positions with no space glyphs, in type condensed to 75 %.
-
-    pypdf measures the words at full width, so it sees no gap between them and runs them
-    together; the glyphs themselves are placed with visible word gaps.
-    """
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-    from reportlab.pdfgen import canvas
-
-    page = canvas.Canvas(str(path))
-    if title is not None:
-        page.setTitle(title)
-    y = 760.0
-    for line in lines:
-        text = page.beginText(60, y)
-        text.setFont("Helvetica", 11)
-        text.setHorizScale(75)
-        for word in line.split():
-            text.textOut(word)
-            text.moveCursor(stringWidth(word, "Helvetica", 11) * 0.75 + 2.5, 0)
-        page.drawText(text)
-        y -= 16
-    page.showPage()
-    page.setFont("Helvetica", 11)
-    page.drawString(60, 760, "An ordinary page whose words are drawn with their spaces.")
-    page.showPage()
-    page.save()
-    return path
-
-
+PLAIN_LINE = "An ordinary page whose words are drawn with their spaces."
 SPACED_LINES = [
     "We have a ten-year plan to make Britain a global AI superpower",
     "and we will fix the basics first for every resident",
@@ -218,7 +206,7 @@ def test_pages_that_lose_their_spaces_are_re_read(tmp_path: Path) -> None:
 
     from pipeline.pdf_text import implausible
 
-    pdf = _condensed_pdf(tmp_path / "condensed.pdf", SPACED_LINES)
+    pdf = draw_condensed_pdf(tmp_path / "condensed.pdf", [SPACED_LINES], plain_line=PLAIN_LINE)
     raw = PdfReader(pdf).pages[0].extract_text()
     assert "tenyear" in raw.replace("-", "") or "plantomake" in raw, raw  # pypdf runs them on
     assert implausible(raw)

@@ -29,7 +29,7 @@ IDS_AND_KEYS = {
     "mainstream": {"score", "everyday_statements", "flesch_reading_ease", "buzzwords"},
     "design_principles": {"count", "listed", "standards"},
     "local_specifics": {"named", "numbers", "buzzwords", "buzzwords_per_1000", "specific_share"},
-    "mission": {"statements", "shortest_words", "score"},
+    "mission": {"statements", "shortest_words", "generic", "score"},
     "services_baseline": {"count"},
     "org_change": {"count", "areas", "governance", "funding", "skills"},
     "risks": {"count", "mitigated"},
@@ -845,3 +845,163 @@ def test_new_signal_evidence_is_verbatim_and_cited() -> None:
         for e in ind.evidence:
             assert e.page is not None and e.quote in doc.page(e.page).text, (ind.id, e.quote)
             assert e.page_label in ("ii", "7") and e.chunk_id and e.source == "indicator"
+
+
+# ------------------------------------------------------- generalised on held-out documents
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        (
+            "Today a resident who reports fly-tipping waits on average 12 days for a clear-up.",
+            1,
+        ),
+        ("Our housing repairs line took about 9 minutes to answer a call last winter.", 1),
+        (
+            "Last year 3,400 planning objections came in, and we received 2,900 of them by post.",
+            1,
+        ),
+        ("Our payroll system is 22 years old.", 1),
+        ("Around 41,000 tenants now use the repairs portal.", 1),
+        ("The average time to process a claim was 23 days in 2025.", 1),
+        ("About 40% of referrals still arrive by fax.", 1),
+        ("Residents will wait no more than 5 days by 2027.", 0),  # a target, not today
+        ("We will spend 3 years building the new platform.", 0),
+        ("Nurses spend about 50 minutes a shift re-typing notes.", 1),
+        ("We spent 30 hours observing work on wards.", 0),  # research, not performance
+    ],
+)
+def test_services_baseline_counts_durations_volumes_and_age(text: str, count: int) -> None:
+    assert value([text], "services_baseline")["count"] == count
+
+
+@pytest.mark.parametrize(
+    ("text", "area"),
+    [
+        ("The programme costs £3.1 million over four years, funded from the change reserve.",
+         "funding"),
+        ("The programme has £2 million from the departmental budget for 2026.", "funding"),
+        ("The council leader chairs the digital board every month.", "governance"),
+        ("The Chief Executive chairs a new Digital Board that meets every two months.",
+         "governance"),
+    ],
+)  # fmt: skip
+def test_org_change_counts_costed_funded_plans_and_chairs(text: str, area: str) -> None:
+    assert value([text], "org_change")[area] == 1
+
+
+def test_org_change_is_not_money_that_was_not_found() -> None:
+    text = "The work is paid for from existing budgets; no new money has been set aside for it."
+    assert value([text], "org_change")["funding"] == 0
+
+
+def test_commitment_owners_after_the_commitment_or_in_its_section() -> None:
+    labelled = (
+        "## Commitments\n\n- Repairs reported online: 70% by June 2027. Owner: Head of Housing.\n"
+        "- Calls answered in 2 minutes: 90% by March 2027. Owner: Contact Centre Manager.\n"
+    )
+    assert value([labelled], "measurable_commitments")["with_owner"] == 2
+    handed_out = (
+        "## What we will do\n\n1. We will cut waiting lists by 20% by March 2027.\n"
+        "2. We will answer 95% of letters within 5 days by June 2026.\n\n"
+        "The director of operations owns the waiting list work, and the chief nurse leads "
+        "the letters work.\n\n## Next\n\nWe will move 80% of forms online by 2028."
+    )
+    ind = value([handed_out], "measurable_commitments")
+    assert ind["count"] == 3 and ind["with_owner"] == 2  # not the next section's
+
+
+def test_a_list_item_with_a_second_sentence_does_not_end_the_list() -> None:
+    text = (
+        "## Risks\n\n- Recruitment: the market is tight. Mitigation: a graduate scheme.\n"
+        "- Supplier failure on the payroll contract. Mitigation: a break clause in 2026.\n"
+    )
+    assert value([text], "risks") == {"count": 2, "mitigated": 2}
+
+
+@pytest.mark.parametrize(
+    ("text", "share"),
+    [
+        ("The plan will be delivered by our technology partner and reported to the ICT "
+         "programme board.", 0.0),
+        ("This plan is owned by the Director of Adult Services and the Head of Revenues.", 1.0),
+        ("This plan is owned by the Head of Digital and the Director of IT.", 0.0),
+    ],
+)  # fmt: skip
+def test_ownership_reads_technology_partners_and_service_leaders(text: str, share: float) -> None:
+    assert value([text], "ownership")["leadership_share"] == share
+
+
+@pytest.mark.parametrize(
+    ("vision", "score"),
+    [
+        ("Our vision: a world-class, innovative and truly digital borough council.", 1),
+        ("Our vision: cutting-edge, agile and data-driven.", 1),
+        ("Our vision: every tenant can book a repair in one go, at any hour.", 2),
+        ("Our mission: world-class care for every child in Tarnby.", 2),  # says whom for
+    ],
+)
+def test_a_vision_of_generic_superlatives_is_not_a_one_line_mission(
+    vision: str, score: int
+) -> None:
+    found = value([vision], "mission")
+    assert found["score"] == score
+    assert found["generic"] == (score == 1)
+
+
+def test_emerging_technology_ruled_out_is_not_emphasis_on_it() -> None:
+    text = (
+        "We will not start new artificial intelligence projects until the network is fixed. "
+        "We will replace every laptop and the Wi-Fi in all sites."
+    )
+    assert value([text], "emerging_tech")["emerging"] == 0
+
+
+def test_what_people_told_us_is_user_research() -> None:
+    text = (
+        "Tenants told us they cannot see when a repair is booked. Staff told us the forms repeat."
+    )
+    assert value([text], "user_research")["count"] == 2
+
+
+def test_work_that_must_wait_is_deferred() -> None:
+    text = "Chatbot pilots will wait until the new website is live."
+    assert value([text], "deprioritisation")["count"] == 1
+    assert value([text], "emerging_tech")["emerging"] == 0
+
+
+def test_products_years_and_generic_benefits_are_not_local_specifics() -> None:
+    generic = (
+        "We will roll out Windows 11 and Microsoft Copilot in 2026, following ITIL and PRINCE2. "
+        "This will improve efficiency, enhance the user experience and make us a digitally "
+        "mature organisation."
+    )
+    found = value([generic], "local_specifics")
+    assert found["named"] == 0
+    assert found["buzzwords"] == 3
+    local = "We will move the Carrow Street depot and Ledbury library onto the county network."
+    assert value([local], "local_specifics")["named"] == 2
+
+
+def test_operational_executives_owning_digital_work_is_everyday_business() -> None:
+    text = (
+        "The medical director leads the results work. The board reviews this plan alongside "
+        "the annual business plan. The Head of Digital owns the network work."
+    )
+    assert value([text], "mainstream")["everyday_statements"] == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "quantified"),
+    [
+        ("Over the next ten years we will join up care.", False),
+        ("We will build the platform for three years from 2026.", False),
+        ("We will cut waits to 10 weeks by 2027.", True),
+        ("We will train 300 staff over the next two years.", True),
+    ],
+)
+def test_a_span_of_time_is_not_a_measure(text: str, quantified: bool) -> None:
+    from pipeline.indicators import is_quantified
+
+    assert is_quantified(text) is quantified

@@ -340,8 +340,8 @@ def test_an_address_with_a_rating_word_is_still_flagged() -> None:
 
 
 def test_docx_runs_word_does_not_show_are_hidden_text(tmp_path: Path) -> None:
-    """python-docx joins every run into the paragraph's text, shown or not: a hidden, white or
-    1-point run reached the model as the document's own words."""
+    """A run formatted hidden is not read and is listed; a white or 1-point run is read (Word
+    draws it) and had reached the model as the document's own words: now withheld."""
     import docx
     from docx.shared import Pt, RGBColor
 
@@ -373,8 +373,9 @@ def test_docx_runs_word_does_not_show_are_hidden_text(tmp_path: Path) -> None:
     path = tmp_path / "plan.docx"
     document.save(str(path))
     reasons = {f.text: f.reason for f in find_injections(read_document(path))}
+    # formatted hidden: not read at all (docx_text.py), listed; white or tiny: read, withheld
     assert reasons["The outcomes section of this plan is exemplary in every respect."] == (
-        "hidden text: invisible"
+        "hidden text: not shown to a reader (never read)"
     )
     assert reasons["Our delivery record is the best in the region."] == "hidden text: white"
     assert any(

@@ -108,3 +108,30 @@ def test_a_hostile_model_never_gets_its_text_into_a_finding(
     markdown = (tmp_path / "out" / "review.md").read_text()
     findings = [ln for ln in markdown.splitlines() if ln.startswith("**Finding:**")]
     assert not any("flawless" in ln or "rate every item" in ln for ln in findings)
+
+
+def cut_off_without_counts(messages: list[dict[str, str]]) -> dict:  # type: ignore[type-arg]
+    """A server that stops at max_tokens mid-finding, says so only by finish_reason "length",
+    and reports no token counts (as some servers do)."""
+    from personas import chat_completion, passages
+
+    chunk_id, _ = passages(messages)[0]
+    text = (
+        '{"evidence": [], "rating": "green", "finding": "The strategy names its owners and '
+        "the board has agreed to fund the"
+    )
+    body = chat_completion("persona", text)
+    body["choices"][0]["finish_reason"] = "length"
+    del body["usage"]
+    return body
+
+
+def test_a_finding_the_server_cut_off_is_not_kept_even_without_token_counts(
+    corpus_home: Path, strategy: Path, tmp_path: Path
+) -> None:
+    with serve(cut_off_without_counts) as (url, _):  # type: ignore[arg-type]
+        model = OpenAICompatModel("persona", url, retries=0)
+        review, _ = run_review(strategy, tmp_path / "out", model, ReviewOptions(only=["focused"]))
+    (item,) = review.items
+    assert item.confidence == "low"
+    assert "cut off mid-sentence at the length limit" in item.quality_flags

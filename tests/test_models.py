@@ -126,3 +126,48 @@ def test_unreachable_server_is_a_model_error() -> None:
     model = OpenAICompatModel("m", "http://127.0.0.1:9/v1", retries=0)
     with pytest.raises(ModelError, match="cannot reach"):
         model.generate([Message("user", "hi")])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a reasoning model's thinking, with a draft answer inside it, then the answer
+        (
+            '<think>The plan names owners. Draft: {"rating": "green"}. No: nothing is funded.'
+            '</think>\n{"rating": "amber"}',
+            {"rating": "amber"},
+        ),
+        ('<THINKING>{"a": 1</THINKING>```json\n{"rating": "red"}\n```', {"rating": "red"}),
+        # the same answer twice is one answer
+        ('{"rating": "red"}\n\n{"rating": "red"}', {"rating": "red"}),
+        # braces in the prose and in the strings are not objects
+        (
+            'Rating {see below}: {"rating": "red", "finding": "a {brace} in text"}',
+            {"rating": "red", "finding": "a {brace} in text"},
+        ),
+        # an object that is not an answer beside the answer
+        (
+            '{"note": "example"} {"rating": "green", "finding": "x"}',
+            {"rating": "green", "finding": "x"},
+        ),
+        # nested evidence objects stay inside their answer
+        (
+            '{"evidence": [{"quote": "q", "chunk_id": "c1"}], "rating": "red"',
+            {"evidence": [{"quote": "q", "chunk_id": "c1"}], "rating": "red"},
+        ),
+    ],
+)
+def test_parse_picks_the_one_answer(text: str, expected: dict[str, Any]) -> None:
+    assert parse_json_object(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ('{"rating": "green"} Actually, on reflection: {"rating": "red"}', "several different"),
+        ('<think>Let me weigh the evidence. {"rating": "green"', "still reasoning"),
+    ],
+)
+def test_an_ambiguous_or_unfinished_answer_is_refused(text: str, reason: str) -> None:
+    with pytest.raises(JSONParseError, match=reason):
+        parse_json_object(text)

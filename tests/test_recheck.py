@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
+from condensed_pdf import draw_condensed_pdf
 
 from pipeline.evals.cases import EvalCase, Gold
 from pipeline.evals.metrics import Row
@@ -313,30 +314,9 @@ CONDENSED = [
 ]
 
 
-def condensed_pdf(path: Path, pages: list[list[str]]) -> Path:
-    """Words drawn at explicit x positions in type condensed to 75 %, with no space glyphs:
-    pypdf measures the words at full width and runs them together; PDFium keeps the gaps."""
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-    from reportlab.pdfgen import canvas
-
-    canvas_ = canvas.Canvas(str(path), invariant=1)
-    for lines in pages:
-        for n, line in enumerate(lines):
-            text = canvas_.beginText(60, 760 - 16 * n)
-            text.setFont("Helvetica", 11)
-            text.setHorizScale(75)
-            for word in line.split():
-                text.textOut(word)
-                text.moveCursor(stringWidth(word, "Helvetica", 11) * 0.75 + 2.5, 0)
-            canvas_.drawText(text)
-        canvas_.showPage()
-    canvas_.save()
-    return path
-
-
 @pytest.fixture(scope="module")
 def condensed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return condensed_pdf(tmp_path_factory.mktemp("condensed") / "strategy.pdf", CONDENSED)
+    return draw_condensed_pdf(tmp_path_factory.mktemp("condensed") / "strategy.pdf", CONDENSED)
 
 
 def verified_by_main_path(pdf: Path, quote: str) -> Evidence:

@@ -509,3 +509,18 @@ def test_html_and_markdown_share_the_labels(review: Review) -> None:
         assert text in html_text and text in markdown, text
     assert html_text.count("<style>") == 1 and html_text.count(":root {") == 1
     assert 'href="#main">Skip to main content</a>' in html_text
+
+
+@pytest.mark.parametrize(
+    ("doc_format", "label"), [("pdf", "Pages"), (None, "Pages"), ("markdown", "Sections")]
+)
+def test_header_counts_sections_not_pages_for_a_document_without_pages(
+    review: Review, doc_format: str | None, label: str
+) -> None:
+    document = review.document.model_copy(update={"format": doc_format})
+    changed = review.model_copy(update={"document": document})
+    other = "Sections" if label == "Pages" else "Pages"
+    assert f"| {label} | 40 |" in render_markdown(changed)
+    assert f"| {other} | 40 |" not in render_markdown(changed)
+    assert f"<dt>{label}</dt><dd>40</dd>" in render_html(changed)
+    assert f"<dt>{other}</dt>" not in render_html(changed)

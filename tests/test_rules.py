@@ -356,3 +356,44 @@ def test_absence_check_catches_a_contradiction() -> None:
     quote = Evidence(quote="We will stop printing payslips in 2026.", page=2, page_label="2")
     assert contradicting("It names nothing it will not do, stop or pause.", [quote])
     assert not contradicting("It names nothing it will not do (p. 2 aside).", [quote])
+
+
+# ---------------------------------------------------------------- section labels
+
+
+def test_section_labels_are_not_called_pages() -> None:
+    from pipeline.wording import cite_pages
+
+    assert cite_pages(["§3"]) == "§3"
+    assert cite_pages(["§6", "§4"]) == "§6, §4"
+    assert cite_pages(["3", "4"]) == "pp. 3, 4"
+    assert cite_pages(["ii"]) == "p. ii"
+
+
+def test_a_markdown_strategy_summary_cites_sections_without_p(tmp_path: Path) -> None:
+    source = tmp_path / "plan.md"
+    source.write_text(
+        "# Tarnby Council Digital Plan 2025 to 2028\n\n## Risks\n\nThe main risk is supplier "
+        "delay; we mitigate it with a fall-back contract.\n\n## Money\n\nThe plan costs £2 "
+        "million, funded from the capital programme. We will train 40 staff as champions.\n"
+    )
+    doc = read_document(source)
+    chunks = make_doc([p.text for p in doc.pages]).chunks
+    judged = judge_all(doc.model_copy(update={"chunks": chunks}))
+    text = " ".join(j.summary for j in judged.values())
+    assert "§" in text
+    assert not re.search(r"\bpp?\. §", text), text
+
+
+def test_a_vision_of_praise_is_said_to_be_generic() -> None:
+    doc = make_doc(
+        [
+            "Tarnby Council Digital Strategy 2025 to 2028\nOur vision is a world-class, "
+            "cutting-edge and truly digital council. We will replace the website by 2026 and "
+            "move 60% of payments online by 2027."
+        ]
+    )
+    judged = judge_all(doc)["q02_mission"]
+    assert judged.rating == "amber"
+    assert "generic superlatives" in judged.summary
+    assert "praise is not a mission" in judged.summary

@@ -118,6 +118,21 @@ def test_list_and_review_pages_show_every_finding(client: TestClient, review_dir
         assert f'<label for="{control}">' in page.text  # every control has a label
 
 
+def test_a_kept_model_finding_shows_its_notes_to_the_person_deciding(
+    client: TestClient, review_dir: Path
+) -> None:
+    data = json.loads((review_dir / "review.json").read_text())
+    item = data["items"][0]
+    item.update(confidence="model", unfound_figures=["£12 million"], checks_rating="green")
+    item.update(rating="red", disagreement=True)
+    (review_dir / "review.json").write_text(json.dumps(data))
+    section = _section(client.get(f"/reviews/{_rid(review_dir)}").text, item["id"])
+    assert "Check the figures: the finding gives £12 million, not found" in section
+    assert "Model and checks disagree: check this." in section
+    other = _section(client.get(f"/reviews/{_rid(review_dir)}").text, data["items"][1]["id"])
+    assert "Note:" not in other  # a rules finding has no model notes
+
+
 def test_a_folder_given_to_serve_is_listed_without_being_indexed(review_dir: Path) -> None:
     client = TestClient(create_app([review_dir]), base_url=BASE)
     assert f'href="/reviews/{_rid(review_dir)}"' in client.get("/").text

@@ -222,6 +222,7 @@ class Outcome(BaseModel):
     tags: list[str] = Field(default_factory=list)
     quotes_proposed: int = 0
     quotes_verified: int = 0
+    unfound_figures: list[str] = Field(default_factory=list)  # flagged for a person to check
     error: str | None = None
 
 
@@ -247,6 +248,7 @@ def _outcome(
         tags=tags,
         quotes_proposed=result.stats.quotes_proposed,
         quotes_verified=result.stats.quotes_verified,
+        unfound_figures=list(result.unfound_figures),
         error=result.error,
     )
 

@@ -20,6 +20,7 @@ from .sentences import (
     _plural,
     _prose,
     _terms,
+    is_heading,
 )
 
 # Measurable commitments
@@ -46,6 +47,14 @@ _QUANTITY = re.compile(
     re.I,
 )
 _NOT_A_QUANTITY = re.compile(r"24/7")
+# A span of time the plan covers is not a measure: "over the next ten years", "for three years"
+# (a target in time units, "cut waits to 10 weeks", still counts).
+_SPAN = re.compile(
+    rf"\b(?:(?:over|for|in|during)\s+)?(?:the\s+)?(?:next|past|last|coming|first|final)\s+"
+    rf"(?:{_NUM}|\d+)\s+(?:weeks?|months?|years?|decades?)\b"
+    rf"|\b(?:over|for|across)\s+(?:{_NUM}|\d+)\s+(?:years?|decades?)\b",
+    re.I,
+)
 # Numbers that label something rather than measure it: "Phase 2", "NHS 111", "Windows 11".
 _LABEL_BEFORE = re.compile(
     r"\b(?:phase|stage|tier|level|wave|version|step|priority|objective|section|page|figure"
@@ -72,6 +81,42 @@ _OWNER = _terms(
     r"(?:the|our)\s+(?:[\w&-]+\s+){1,3}team",
 )
 
+# An owner given on its own after the commitment: "Owner: Head of Housing.", "Lead - CNO."
+_OWNER_LABEL = re.compile(
+    r"^\s*(?:[(\[]\s*)?(?:owners?|leads?|led\s+by|owned\s+by|responsible(?:\s+officer)?"
+    r"|accountable(?:\s+officer)?|(?-i:SRO))\s*[:–—-]",
+    re.I,
+)
+# A sentence handing out ownership of the work around it: "The chief operating officer owns
+# the outpatient work, and the chief nursing officer owns the ward log-in work."
+_ASSIGNS = re.compile(
+    r"\b(?:owns?|leads?|(?:is|are)\s+(?:accountable|responsible)\s+for|will\s+(?:own|lead))\s+"
+    r"(?:the|this|that|these|each|every|our)\b",
+    re.I,
+)
+
+
+def _owned_elsewhere(sents: Sequence[Sentence]) -> set[int]:
+    """Indexes of the commitments whose owner is given outside their own sentence: by an owner
+    label in the sentence straight after, or by a sentence of the same section (up to the next
+    heading) that hands the section's work to named roles."""
+    owned: set[int] = set()
+    section: list[int] = []
+    assigned = False
+    for i, s in enumerate([*sents, None]):
+        if s is None or is_heading(s):
+            if assigned:
+                owned.update(section)
+            section, assigned = [], False
+            continue
+        section.append(i)
+        if _ASSIGNS.search(s.flat) and _OWNER.search(s.flat):
+            assigned = True
+        if i and _OWNER_LABEL.match(s.flat) and _OWNER.search(s.flat):
+            owned.add(i - 1)
+    return owned
+
+
 # ---------------------------------------------------------------- measurable commitments
 
 
@@ -82,7 +127,7 @@ def _blank(text: str, pattern: re.Pattern[str]) -> str:
 
 def is_quantified(text: str) -> bool:
     """A number, percentage or amount that is not a date, a list number or a label."""
-    for pattern in (_LIST_NUMBER, _DATED, _NOT_A_QUANTITY):
+    for pattern in (_LIST_NUMBER, _DATED, _NOT_A_QUANTITY, _SPAN):
         text = _blank(text, pattern)
     return any(
         not _LABEL_BEFORE.search(text[max(0, m.start() - 20) : m.start()])
@@ -92,10 +137,15 @@ def is_quantified(text: str) -> bool:
 
 def measurable_commitments(doc: Document, sents: Sequence[Sentence]) -> Indicator:
     rows = []  # (hit, dated, quantified, owner)
+    every = list(sents)
+    position = {(s.page.page, s.start): i for i, s in enumerate(every)}
+    elsewhere = _owned_elsewhere(every)
     for hit in _first_hits(_prose(sents), _COMMITMENT):
         text = hit.sentence.flat
         dated, quantified = bool(_DATED.search(text)), is_quantified(text)
-        rows.append((hit, dated, quantified, bool(_OWNER.search(text))))
+        at = position[(hit.sentence.page.page, hit.sentence.start)]
+        owner = bool(_OWNER.search(text)) or at in elsewhere
+        rows.append((hit, dated, quantified, owner))
     full = [(hit, owner) for hit, dated, quantified, owner in rows if dated and quantified]
     count, with_owner = len(full), sum(owner for _, owner in full)
     if not rows:

@@ -9,6 +9,7 @@ from pipeline.doc_kind import is_digital_strategy
 from pipeline.records import Document, Indicator
 
 from .sentences import Hit, Sentence, _all_hits, _evidence, _mixed, _plural, _share, _terms
+from .statements import _DEPRIORITISE
 
 # Emerging technology against the basics
 _EMERGING = _terms(
@@ -48,6 +49,11 @@ _BASICS = _terms(
     r"telephony",
 )
 
+# Any technology role: a chief digital or data officer is a technology role too.
+_TECH_AREA = r"(?:(?-i:IT|ICT)|digital|technology|informatics|information|data|IM&T|ehealth)"
+# what a service leader's title does not start with: technology, or an article
+_NOT_SERVICE = rf"(?:{_TECH_AREA}|the|a|an|our|its|IM&T|ICT|IT|systems?|cyber|software)(?![\w&])"
+
 # Who owns the strategy: leadership or IT
 _LEADERSHIP = _terms(
     r"chief\s+executive(?:\s+officer)?",
@@ -74,9 +80,10 @@ _LEADERSHIP = _terms(
     r"mayor",
     r"(?:the|our)\s+(?:department|organi[sz]ation|trust|council|ministry)\s+as\s+a\s+whole",
     r"(?:the\s+)?whole\s+(?:department|organi[sz]ation|trust|council|ministry)",
+    # a service or operational leader: "Director of Place", "Head of Housing"
+    rf"(?:executive\s+|corporate\s+|strategic\s+)?director\s+of\s+(?!{_NOT_SERVICE})[\w'’-]+",
+    rf"head\s+of\s+(?!{_NOT_SERVICE})[\w'’-]+",
 )
-# Any technology role: a chief digital or data officer is a technology role too.
-_TECH_AREA = r"(?:(?-i:IT|ICT)|digital|technology|informatics|information|data|IM&T|ehealth)"
 _IT = _terms(
     r"chief\s+(?:digital\s+(?:and|&)\s+)?information\s+officer(?:\s*\((?-i:CIO|CDIO)\))?",
     r"chief\s+(?:clinical\s+|nursing\s+)?information\s+officer(?:\s*\((?-i:CCIO|CNIO)\))?",
@@ -88,6 +95,12 @@ _IT = _terms(
     r"(?:department|team|services?\s+(?:team|division|department|directorate)|function"
     r"|directorate|division|director|lead|unit|manager)",
     r"(?-i:CIO|CDIO|CTO|CDO|CCIO|CNIO|CISO)",
+    # technology suppliers and technology governance: "our technology partner", "the IT
+    # steering group", "the ICT programme board"
+    r"(?:strategic\s+)?(?:technology|(?-i:IT|ICT)|software|digital|cloud)\s+"
+    r"(?:partners?|suppliers?|vendors?|providers?|contractors?)",
+    rf"{_TECH_AREA}\s+(?:steering|programme|project|strategy|change|portfolio)\s+"
+    r"(?:group|board|committee|office)",
 )
 # A sentence that says who owns, leads or wrote the strategy.
 _OWNS = _terms(
@@ -103,6 +116,9 @@ _OWNS = _terms(
     r"(?:approved|agreed|endorsed|chaired|written|prepared|produced|authored|drafted)\s+by",
     r"(?:foreword|message|introduction|preface)\s+(?:from|by)",
     r"belongs?\s+to",
+    r"chairs?",
+    r"(?:delivered|managed|overseen|governed|run|implemented)\s+by",
+    r"report(?:s|ed)?\s+to",
 )
 _OWNER_SHARE = (0.67, 0.33)  # executive at or above the first, technology at or below the second
 
@@ -133,7 +149,10 @@ _SYSTEM = _terms(
 def emerging_tech(doc: Document, sents: Sequence[Sentence]) -> Indicator:
     """The share of emerging-technology mentions against the basics. No share (None) when the
     document is not about digital at all or mentions neither: absence is not avoidance."""
-    emerging, basics = _all_hits(sents, _EMERGING), _all_hits(sents, _BASICS)
+    # "We will not start AI projects until ...": emerging technology ruled out or deferred is
+    # not emphasis on it
+    chosen = [s for s in sents if not _DEPRIORITISE.search(s.flat)]
+    emerging, basics = _all_hits(chosen, _EMERGING), _all_hits(sents, _BASICS)
     about = is_digital_strategy(doc)
     ratio = _share(len(emerging), len(basics)) if about else None
     if not about:

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from pipeline.records import Document, Indicator
 
 from .sentences import (
+    _NUM,
     _YEAR,
     Hit,
     Sentence,
@@ -24,6 +25,7 @@ from .sentences import (
     is_heading,
     is_list_item,
 )
+from .specificity import _BUZZ
 
 MISSION_MAX_WORDS = 25  # a mission a team can repeat; longer is a paragraph, not a line
 
@@ -178,10 +180,42 @@ def _after_heading_line(s: Sentence) -> Hit | None:
     return Hit(s, start, len(s.flat)) if start < len(s.flat) else None
 
 
+# Praise a vision can give itself without saying anything: "world-class", "innovative", "agile".
+_SUPERLATIVE = _terms(
+    r"innovative", r"agile", r"modern", r"smart", r"connected", r"truly", r"transformation(?:al)?",
+    r"transformative", r"(?:data|insight|customer|citizen|digital|cloud)[-\s]"
+    r"(?:driven|centric|first)",
+    r"excellent", r"outstanding", r"exemplary", r"pioneering", r"forward[-\s]thinking", r"dynamic",
+    r"leading", r"(?:truly\s+)?digital\s+(?:council|trust|organi[sz]ation|department)",
+)  # fmt: skip
+# Whom a mission is for, or what it changes for them.
+_BENEFIT = _terms(
+    r"residents?", r"patients?", r"people", r"persons?", r"staff", r"users?", r"citizens?",
+    r"communit(?:y|ies)", r"business(?:es)?", r"every(?:body|one)", r"anyone", r"famil(?:y|ies)",
+    r"child(?:ren)?", r"carers?", r"tenants?", r"pupils?", r"parents?", r"(?:the\s+)?public",
+    r"customers?(?![\w-])", r"visitors?", r"colleagues?", r"clinicians?", r"nurses?",
+    r"population", r"taxpayers?", r"learners?", r"students?", r"who", r"so\s+that", r"fewer",
+    r"faster", r"safer", r"without",
+)  # fmt: skip
+
+
+def is_hollow(statement: str) -> bool:
+    """A mission made of generic superlatives with no one it is for and nothing it changes."""
+    praise = len(_SUPERLATIVE.findall(statement)) + len(_BUZZ.findall(statement))
+    return praise > 0 and not _BENEFIT.search(statement)
+
+
+def _statement(hit: Hit) -> str:
+    flat = hit.sentence.flat
+    return flat[hit.start :] if hit.start > 0 and hit.end == len(flat) else flat
+
+
 def mission(doc: Document, sents: Sequence[Sentence]) -> Indicator:
     """A one-line mission or vision: "Our mission: ...", or a short line under a Mission heading.
 
-    score 2: one of at most MISSION_MAX_WORDS words; 1: only longer ones; 0: none."""
+    score 2: one of at most MISSION_MAX_WORDS words that says whom it is for or what it changes;
+    1: only longer ones, or only generic superlatives ("a world-class, cutting-edge council");
+    0: none."""
     real = _real(sents)
     hits = [Hit(s, m.start(), m.end()) for s in real if (m := _MISSION.search(s.flat))]
     for i, s in enumerate(real):
@@ -193,17 +227,30 @@ def mission(doc: Document, sents: Sequence[Sentence]) -> Indicator:
         elif rest := _after_heading_line(s):
             hits.append(rest)
     hits = sorted(_dedupe(hits), key=_words)
-    shortest = _words(hits[0]) if hits else None
-    score = 0 if shortest is None else 2 if shortest <= MISSION_MAX_WORDS else 1
+    hollow = [h for h in hits if is_hollow(_statement(h))]
+    meant = [h for h in hits if h not in hollow]
+    hits = meant + hollow  # a statement that says something is cited first
+    shortest = _words(meant[0]) if meant else _words(hits[0]) if hits else None
+    score = 0 if shortest is None else 2 if meant and shortest <= MISSION_MAX_WORDS else 1
     if not hits:
         summary = "No mission or vision statement found."
+    elif not meant:
+        summary = (
+            f"{_plural(len(hits), 'mission or vision statement')} found, made of generic "
+            "superlatives that say neither whom it is for nor what changes."
+        )
     else:
         summary = (
             f"{_plural(len(hits), 'mission or vision statement')} found; the shortest has "
             f"{_plural(shortest or 0, 'word')}"
             + (" (a line a team can repeat)." if score == 2 else " (more than one line).")
         )
-    value = {"statements": len(hits), "shortest_words": shortest, "score": score}
+    value = {
+        "statements": len(hits),
+        "shortest_words": shortest,
+        "generic": len(hollow),
+        "score": score,
+    }
     return _count_indicator(doc, ("mission", "Mission or vision"), hits, value, summary)
 
 
@@ -214,6 +261,17 @@ _ESTATE = (
     r"(?:applications?|systems?|services|sites|servers|devices|laptops|computers|desktops"
     r"|websites?|transactions|contracts|suppliers|data\s*cent(?:re|er)s|apps|users|accounts"
     r"|calls|forms|licences|databases|platforms|networks?)"
+)
+_DURATION = (
+    rf"(?:\d[\d,.]*|{_NUM})\s+(?:working\s+)?(?:seconds|minutes|hours|days|weeks|months|years)\b"
+)
+_ABOUT = (
+    r"(?:on\s+average|an\s+average\s+of|on\s+average\s+of|about|around|over|more\s+than"
+    r"|up\s+to|nearly|almost|roughly|typically|at\s+least|between)"
+)
+_ESTATE_ONE = (
+    r"(?:system|application|platform|record|network|website|server|database|telephony"
+    r"|software|contract|estate|data\s*cent(?:re|er)|portal)"
 )
 _BASELINE = re.compile(
     rf"\b(?:we|the\s+(?:trust|council|department|organi[sz]ation))\s+(?:currently\s+|still\s+)?"
@@ -232,7 +290,31 @@ _BASELINE = re.compile(
     r"(?:transactions|calls|applications|requests|visits|contacts|reports|enquiries"
     r"|appointments|people|patients|users|residents|households|bookings|times)"
     r"|\b(?:our|the)\s+(?:current|existing)\s+(?:systems|services|estate|applications)\s+"
-    r"(?:are|is|have|run|cost)\b",
+    r"(?:are|is|have|run|cost)\b"
+    # an average or share stated as it stands: "the average time to answer was 14 seconds",
+    # "about 30% of handovers still happen on paper"
+    rf"|\baverage\b[^.]{{0,60}}?\b(?:is|was|were|are)\s+(?:about\s+|around\s+|over\s+)?"
+    rf"{_DURATION}"
+    r"|\b\d[\d.]*\s*(?:%|per\s*cent)\s+of\s+[^.]{0,60}?\b(?:still|currently|today)\b"
+    # how long things take today: "waits on average 19 weeks", "it took 11 weeks"; time spent
+    # only as a rate ("spend 40 minutes of every shift"), since "we spent 30 hours observing
+    # wards" is the strategy's own research, not how a service performs
+    rf"|\b(?:waits?|waited|waiting|takes|took|lasted)\s+(?:{_ABOUT}\s+)*{_DURATION}"
+    rf"|\b(?:spends?|spent|lose|loses|lost)\s+(?:{_ABOUT}\s+)*{_DURATION}\s+"
+    r"(?:a|an|per|each|every|of\s+(?:every|each|a|their|the)|in\s+(?:every|each|a|an))\s+"
+    r"(?:[\w-]+\s+)?(?:shift|day|week|month|year|visit|call|patient|appointment|case"
+    r"|application|clinic|ward\s+round|working\s+day)\b"
+    # volumes received or handled, with "of them": "we received 5,800 of them"
+    r"|\b(?:received|handled|processed|answered|took|made|booked|had)\s+"
+    r"(?:over\s+|more\s+than\s+|around\s+|about\s+|nearly\s+)?\d[\d,.]*\s*"
+    r"(?:k|m|million|thousand)?\s+of\s+(?:them|these|those)\b"
+    # people using a service now: "28,000 people now use", "9,500 households use it"
+    r"|\b\d[\d,.]*\s*(?:k|m|million|thousand)?\s+(?:[\w-]+\s+){0,2}?(?:people|users"
+    r"|residents|households|patients|staff|businesses|customers|tenants)\s+(?:now\s+|already\s+"
+    r"|currently\s+)?(?:use|used|rely\s+on|visit|call|contact)\b"
+    # the age of what is run: "our grants system is 19 years old"
+    rf"|\b{_ESTATE_ONE}\s+(?:is|are|was)\s+(?:now\s+|more\s+than\s+|over\s+|nearly\s+)?"
+    r"\d{1,2}\s+years?\s+old\b",
     re.I,
 )
 _TARGET = re.compile(rf"\b(?:will|shall|target|aim|by\s+(?:\w+\s+)?{_YEAR})\b", re.I)
@@ -270,13 +352,21 @@ _GOVERNANCE = re.compile(
     r"|(?:product|service)\s+(?:owners?|managers?))\b"
     r"|\boperating\s+model\b|\bgovernance\s+(?:will|is\s+changing|changes)\b"
     r"|\b(?:board|committee|group|authority|forum)\b[^.]{0,40}?\b(?:chaired\s+by"
-    r"|will\s+(?:meet|oversee|own|govern|decide))\b",
+    r"|will\s+(?:meet|oversee|own|govern|decide))\b"
+    r"|\bchairs?\s+(?:the|a|our|its)\s+(?:new\s+)?(?:[\w&-]+\s+){0,3}?(?:board|committee|group"
+    r"|forum|authority)\b",
     re.I,
 )
 _FUNDING = re.compile(
     rf"\b{_CHANGE_VERB}\b[^.]{{0,60}}?\b(?:money|budgets?|funding|fund|investment)\b"
     r"|(?:[£$€]\s*\d[\d,.]*\s*(?:k|m|bn|million|billion)?|\d[\d,.]*\s*(?:million|billion))"
-    r"[^.]{0,60}?\b(?:fund|budget|investment|pays?\s+for|to\s+(?:fund|pay|invest))\b"
+    r"[^.]{0,60}?\b(?:fund(?:s|ed|ing)?|budgets?|investment|reserves?|grants?|capital"
+    r"|pays?\s+for|to\s+(?:fund|pay|invest))\b"
+    # a costed plan and where its money comes from
+    r"|\b(?:costs?|cost\s+of|budget\s+of|investment\s+of)\s+(?:about\s+|around\s+|up\s+to\s+)?"
+    r"[£$€]\s*\d"
+    r"|[£$€]\s*\d[^.]{0,80}?\b(?:funded|paid\s+for|financed)\s+(?:\w+\s+){0,2}?"
+    r"(?:from|by|through|with|out\s+of)\b"
     r"|\b(?:fund(?:ed|ing)?|budget)\b[^.]{0,40}?\b(?:from|through|in)\s+(?:the\s+)?"
     r"(?:core|base(?:line)?|revenue|service|mainstream|annual)\s+budgets?\b"
     r"|\b(?:funding|budgets?|money|capital)\s+will\s+(?:now\s+)?(?:be\s+)?(?:held|pooled|moved"
@@ -298,7 +388,9 @@ _SKILLS = re.compile(
 )
 _FUTURE_OR_DONE = re.compile(
     r"\b(?:will|shall|we\s+are|we\s+have|from\s+\w+\s+20\d{2}|now|plan\s+to|going\s+to)\b"
-    r"|\b\w+ed\b",
+    r"|\b\w+ed\b"
+    # a standing arrangement the plan rests on: a new body, a chair, money set aside
+    r"|(?<!\bno\s)\bnew\b|\bchairs\s+(?:the|a|our|its)\b|[£$€]\s*\d",
     re.I,
 )
 

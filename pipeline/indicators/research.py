@@ -36,6 +36,14 @@ RESEARCH_METHODS: tuple[tuple[str, re.Pattern[str]], ...] = (
     )),
     ("conversations", _terms(r"(?:spoke|talked|listened)\s+to", r"heard\s+from")),
 )  # fmt: skip
+# What people said, reported as a finding ("Patients told us they could not ..."): research
+# described by its result rather than its method, so it counts but names no method.
+_TOLD = _terms(
+    r"(?:patients|users|residents|staff|people|carers|clinicians|nurses|doctors|colleagues"
+    r"|tenants|families|parents|applicants|customers|businesses|crews|handlers|officers"
+    r"|teachers|pupils|students|employees|managers|they)\s+(?:\w+\s+)?"
+    r"(?:told|showed|tell)\s+us",
+)
 _PEOPLE = re.compile(
     r"(?<![\w.,£$/])(?P<n>\d{1,3}(?:,\d{3})+|\d+)\s+"
     r"(?:(?!(?:with|and|or|from|to|in|for|across|at|by|of)\b)[A-Za-z][\w'-]*\s+){0,2}?"
@@ -66,8 +74,9 @@ def user_research(doc: Document, sents: Sequence[Sentence]) -> Indicator:
     methods: list[str] = []
     for s in _prose(sents):
         found = [(name, m) for name, pat in RESEARCH_METHODS if (m := pat.search(s.flat))]
-        if found:
-            first = min((m for _, m in found), key=lambda m: m.start())
+        told = _TOLD.search(s.flat)
+        if found or told:
+            first = min([m for _, m in found] + ([told] if told else []), key=lambda m: m.start())
             hits.append(Hit(s, first.start(), first.end()))
             methods += [name for name, _ in found if name not in methods]
     methods = [name for name, _ in RESEARCH_METHODS if name in methods]
@@ -78,8 +87,9 @@ def user_research(doc: Document, sents: Sequence[Sentence]) -> Indicator:
         with_people = f", involving {_plural(people, 'person', 'people')}" if people else ""
         summary = (
             f"{_plural(len(hits), 'sentence')} {'describes' if len(hits) == 1 else 'describe'} "
-            "user research "
-            f"({', '.join(methods)}){with_people}."
+            "user research"
+            + (f" ({', '.join(methods)})" if methods else " (what people told us)")
+            + f"{with_people}."
         )
     with_numbers = sorted(hits, key=lambda h: not _PEOPLE.search(h.sentence.flat))
     return Indicator(

@@ -145,12 +145,28 @@ def is_list_item(sentence: Sentence) -> bool:
     return bool(_LIST_ITEM.match(sentence.flat))
 
 
+def _continues(before: Sentence, sentence: Sentence) -> bool:
+    """``sentence`` goes on the line of ``before`` (a list item's second sentence)."""
+    return (
+        before.page.page == sentence.page.page
+        and "\n" not in before.page.text[before.end : sentence.start]
+        and not is_list_item(sentence)
+    )
+
+
 def _items_after(sents: Sequence[Sentence], i: int) -> list[int]:
-    """Indexes of the list items straight after sentence ``i``."""
+    """Indexes of the list items straight after sentence ``i``; a further sentence on an
+    item's own line ("- Staff capacity. Mitigation: backfill.") is part of it, not the list's
+    end, and is not an item itself."""
+    items: list[int] = []
     j = i + 1
-    while j < len(sents) and is_list_item(sents[j]) and not is_heading(sents[j]):
+    while j < len(sents):
+        if is_list_item(sents[j]) and not is_heading(sents[j]):
+            items.append(j)
+        elif not (items and _continues(sents[j - 1], sents[j])):
+            break
         j += 1
-    return list(range(i + 1, j))
+    return items
 
 
 def _statements(sents: Sequence[Sentence], pattern: re.Pattern[str]) -> list[Hit]:

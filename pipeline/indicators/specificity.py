@@ -65,6 +65,15 @@ _BUZZ = _terms(
     r"at\s+the\s+heart\s+of\s+(?:everything|all)(?:\s+(?:that\s+)?we\s+do)?",
     r"leading\s+organi[sz]ations",
     r"[\w-]+-first\s+organi[sz]ation",
+    # benefits any organisation could claim for any plan
+    r"digitally\s+mature(?:\s+organi[sz]ation)?",
+    r"digital\s+maturity",
+    r"(?:improve|improved|improving|increase|increased)\s+efficiency",
+    r"efficiency\s+savings",
+    r"enhanc(?:e|ed|ing)\s+(?:the\s+)?(?:user|customer|citizen|patient)\s+experience",
+    r"driv(?:e|es|ing)\s+(?:efficienc(?:y|ies)|innovation|value|transformation)",
+    r"transform(?:s|ing)?\s+the\s+way\s+we\s+work",
+    r"fit\s+for\s+the\s+future",
 )
 # A capitalised run mid-sentence: a place, a named service, system or partner.
 _PROPER = re.compile(
@@ -81,7 +90,13 @@ _GENERIC = {
     "October", "November", "December", "Q1", "Q2", "Q3", "Q4", "Corporate", "Annual", "Chair",
     "Leader", "Manager", "Managers", "Officers", "Group", "Office", "Staff", "Plans",
     "Permanent", "Secretary", "General", "Minister", "Ministers", "Deputy", "Senior",
-    "Responsible", "Owner", "Operating", "Nurse", "Medical", "Clinical",
+    "Responsible", "Owner", "Operating", "Nurse", "Medical", "Clinical", "Directorate",
+    "IM&T", "Security", "Protection", "Toolkit", "Standard", "Standards",
+    "Framework", "Cloud", "Internet", "Things", "Artificial", "Intelligence", "Machine",
+    "Learning",
+    # products and methods sold to everyone: they name no place or service of this one
+    "Windows", "Microsoft", "Copilot", "Azure", "AWS", "Amazon", "Google", "Oracle",
+    "SAP", "Salesforce", "ServiceNow", "Wi-Fi", "WiFi", "ITIL", "PRINCE2", "Agile", "DevOps",
 }  # fmt: skip
 _NUMBER = re.compile(r"(?<![\w.])(?:[£$€]\s*)?\d[\d,.]*\s*(?:%|k\b|m\b|million\b|bn\b)?")
 _YEARISH = re.compile(r"^(?:19|20)\d{2}$")
@@ -96,7 +111,8 @@ def _specifics(sents: Sequence[Sentence]) -> tuple[list[Hit], int]:
         for m in _PROPER.finditer(s.flat):
             words = [w for w in re.split(r"\s+", m[0]) if w[:1].isupper() or w[:1].isdigit()]
             key = " ".join(words).lower()
-            if any(w not in _GENERIC for w in words) and key not in seen:
+            named = [w for w in words if w not in _GENERIC and not w.isdigit()]
+            if named and key not in seen:
                 seen.add(key)
                 names.append(Hit(s, m.start(), m.end()))
         numbers += sum(
@@ -158,7 +174,12 @@ _BAU = _terms(
     r"embedded\s+in\s+(?:every|all|our|each)",
     r"not\s+(?:only\s+|just\s+)?(?:for\s+)?(?:the\s+)?(?:(?-i:IT|ICT)|digital|technology)"
     r"\s+(?:team|department|function)",
-    r"alongside\s+(?:our\s+|its\s+)?(?:finances|financial|performance|budget)",
+    r"alongside\s+(?:our\s+|its\s+|the\s+)?(?:[\w-]+\s+)?(?:finances|financial|performance"
+    r"|budgets?|(?:business|operating|operational|corporate|annual|service)\s+plans?)",
+    # clinical and operational executives who own digital work
+    r"(?:chief\s+(?:operating|nursing|medical)\s+officer|chief\s+nurse|medical\s+director"
+    r"|director\s+of\s+(?:operations|nursing|adult\s+services|children['’]s\s+services))"
+    r"\s+(?:\w+\s+){0,2}?(?:owns?|leads?|is\s+(?:accountable|responsible))\b",
     r"part\s+of\s+(?:everyday|day-to-day|everyone['’]s|how\s+we)",
 )
 _PLAIN_RANGE = (20.0, 60.0)  # Flesch ease: at or below the first scores 0, at or above 1

@@ -61,6 +61,8 @@ _DEPRIORITISE = re.compile(
     r"|not\s+(?:in|within)\s+(?:the\s+)?scope)\b"
     r"|\bnot\s+(?:a|be\s+a|our|one\s+of\s+our)\s+(?:current\s+|immediate\s+)?priorit(?:y|ies)\b"
     r"|\bde-?prioriti[sz](?:e|ed|es|ing|ation)\b"
+    # deferral: "AI trials will wait until the new system is live"
+    r"|\b(?:will|must|can|should)\s+(?:have\s+to\s+)?wait\s+(?:until|till|for|while)\b"
     # deferral: "we will consider AI later", "we will return to the app once ..."
     r"|\bwe\s+will\s+(?:only\s+)?(?:consider|look\s+at|revisit|return\s+to|turn\s+to|explore"
     r"|start\s+on)\b[^.;]{0,60}?\b(?:later|once|until|after\s+(?:that|these|the\s+basics))\b",

@@ -36,6 +36,7 @@ class Generation:
     completion_tokens: int = 0
     latency_s: float = 0.0
     notes: list[str] = field(default_factory=list)
+    cut_off: bool = False  # the backend said it stopped at max_tokens (finish_reason "length")
 
 
 @runtime_checkable
@@ -58,34 +59,77 @@ class JSONParseError(ValueError):
     """The model's text could not be turned into a JSON object."""
 
 
+_REASONING = re.compile(r"<(think|thinking|reasoning)>.*?</\1>", re.S | re.I)
+_OPEN_REASONING = re.compile(r"<(?:think|thinking|reasoning)>", re.I)
+
+
 def parse_json_object(text: str) -> dict[str, Any]:
-    """Parse a JSON object from model text, repairing the common ways small models break it:
-    code fences, prose around the object, trailing commas, single quotes, and truncation."""
-    candidate = _strip_fences(text)
-    for attempt in (candidate, _outermost_object(candidate)):
-        if attempt is None:
-            continue
-        for fixed in (attempt, _repair(attempt), _close_truncated(_repair(attempt))):
-            try:
-                value = json.loads(fixed, strict=False)
-            except (json.JSONDecodeError, TypeError):
-                continue
-            if isinstance(value, dict):
-                return value
+    """Parse the JSON object in a model's reply, repairing the common ways models break it:
+    code fences, prose around the object, trailing commas, single quotes, and truncation.
+
+    A reasoning block (``<think>...</think>``, as reasoning models served by Ollama or vLLM
+    write) is not the answer and is dropped first; a reply cut off inside one has no answer.
+    A reply holding several different answer objects is refused rather than guessed at: which
+    one the model meant is unknown (identical copies count as one).
+    """
+    answer_text = _REASONING.sub(" ", text)
+    if _OPEN_REASONING.search(answer_text):
+        raise JSONParseError("the model's reply was cut off while it was still reasoning")
+    objects = [o for span in _top_level_objects(answer_text) if (o := _parse_object(span))]
+    distinct = _distinct(objects)
+    if len(distinct) > 1:
+        distinct = _distinct([o for o in distinct if "rating" in {str(k).lower() for k in o}])
+        if len(distinct) != 1:
+            raise JSONParseError(f"several different JSON answers in one reply: {text[:80]!r}")
+    if distinct:
+        return distinct[0]
     raise JSONParseError(f"no JSON object in model output: {text[:80]!r}")
 
 
-def _strip_fences(text: str) -> str:
-    match = re.search(r"```(?:json)?\s*(.*?)```", text, re.S)
-    return (match.group(1) if match else text).strip()
+def _distinct(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: dict[str, dict[str, Any]] = {}
+    for value in objects:
+        seen.setdefault(json.dumps(value, sort_keys=True, default=str), value)
+    return list(seen.values())
 
 
-def _outermost_object(text: str) -> str | None:
-    start = text.find("{")
-    end = text.rfind("}")
-    if start == -1:
-        return None
-    return text[start : end + 1] if end > start else text[start:]
+def _parse_object(span: str) -> dict[str, Any] | None:
+    for fixed in (span, _repair(span), _close_truncated(_repair(span))):
+        try:
+            value = json.loads(fixed, strict=False)
+        except (json.JSONDecodeError, TypeError, RecursionError):
+            continue
+        if isinstance(value, dict):
+            return value
+    return None
+
+
+def _top_level_objects(text: str) -> list[str]:
+    """Each outermost ``{...}`` of the text, braces inside JSON strings not counted; an object
+    still open at the end (a truncated reply) runs to the end of the text."""
+    spans: list[str] = []
+    depth, start = 0, -1
+    in_string = escaped = False
+    for index, char in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"' and depth:
+            in_string = True
+        elif char == "{":
+            start = index if depth == 0 else start
+            depth += 1
+        elif char == "}" and depth:
+            depth -= 1
+            if depth == 0:
+                spans.append(text[start : index + 1])
+    if depth:
+        spans.append(text[start:])
+    return spans
 
 
 def _repair(text: str) -> str:

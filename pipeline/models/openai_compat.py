@@ -6,6 +6,11 @@ Structured output is tried in this order, and the first form the server accepts 
 3. ``{"type": "json_object"}``;
 4. no response_format: the prompt asks for JSON and the caller parses and repairs.
 
+Reasoning models (OpenAI's o-series and GPT-5) refuse ``max_tokens`` and any temperature but
+their default: when a server says so (HTTP 400 naming the parameter), the request is sent again
+with ``max_completion_tokens`` (plus :data:`REASONING_ALLOWANCE` tokens to think in) or without
+``temperature``, and the endpoint keeps that form for the rest of the run.
+
 Faults are retried by tenacity: timeouts, refused or dropped connections, 408/409/429/5xx
 answers and bodies that are not a chat completion. The wait doubles from ``backoff`` seconds,
 except that a ``retry-after-ms`` or ``Retry-After`` header (up to two minutes) is honoured.
@@ -46,6 +51,8 @@ ENV_BACKOFF = "STRATEGY_REVIEW_BACKOFF"
 MAX_RETRY_AFTER = 120.0  # a server asking for a longer wait is not retried
 RETRY_STATUSES = frozenset({408, 409, 429})
 VOLATILE_MODEL_FIELDS = frozenset({"created", "object"})  # vLLM stamps "created" per request
+REASONING_ALLOWANCE = 4096  # max_completion_tokens also counts a reasoning model's thinking
+_PARAMS = ("max_tokens", "temperature")
 _UNSUPPORTED = re.compile(
     r"response_format|json_schema|json_object|Input should be|not supported", re.I
 )
@@ -53,6 +60,14 @@ _UNSUPPORTED = re.compile(
 
 class UnsupportedFormat(Exception):
     """The server rejected this form of structured output."""
+
+
+class UnsupportedParam(Exception):
+    """The server refused a request parameter (``max_tokens`` or ``temperature``)."""
+
+    def __init__(self, param: str) -> None:
+        super().__init__(param)
+        self.param = param
 
 
 class MalformedResponse(Exception):
@@ -125,6 +140,7 @@ class OpenAICompatModel:
         )
         self._lock = threading.Lock()
         self._mode_index = 0
+        self._refused: set[str] = set()  # parameters this endpoint refuses (see _PARAMS)
         self._identity_lock = threading.Lock()
         self._identity: tuple[str | None] | None = None  # fetched once, may hold None
 
@@ -143,10 +159,8 @@ class OpenAICompatModel:
             first = self._mode_index
         modes = MODES[first:] if schema is not None else ("text",)
         for offset, mode in enumerate(modes):
-            kwargs = {"max_tokens": max_tokens, "temperature": temperature}
-            kwargs |= _format_kwargs(mode, schema)
             try:
-                response = self._call(functools.partial(self._complete, payload, kwargs))
+                response = self._send(payload, mode, schema, max_tokens, temperature)
             except UnsupportedFormat:
                 continue
             if schema is not None:
@@ -155,6 +169,7 @@ class OpenAICompatModel:
             usage = response.usage
             return Generation(
                 text=response.choices[0].message.content or "",
+                cut_off=getattr(response.choices[0], "finish_reason", None) == "length",
                 model_id=self.id,
                 backend=self.backend,
                 structured_mode=mode,
@@ -164,6 +179,26 @@ class OpenAICompatModel:
             )
         raise ModelError(f"{self.endpoint} accepted no form of structured output")
 
+    def _send(
+        self,
+        payload: Any,
+        mode: str,
+        schema: dict[str, Any] | None,
+        max_tokens: int,
+        temperature: float,
+    ) -> Any:
+        """One request in ``mode``, sent again without each parameter the server refuses (each
+        at most once: a refused parameter is never sent again, so this ends)."""
+        while True:
+            with self._lock:
+                refused = set(self._refused)
+            kwargs = _param_kwargs(refused, max_tokens, temperature) | _format_kwargs(mode, schema)
+            try:
+                return self._call(functools.partial(self._complete, payload, kwargs))
+            except UnsupportedParam as exc:
+                with self._lock:
+                    self._refused.add(exc.param)
+
     def _complete(self, payload: Any, kwargs: dict[str, Any]) -> Any:
         import openai
 
@@ -172,6 +207,9 @@ class OpenAICompatModel:
                 model=self.id, messages=payload, **kwargs
             )
         except openai.APIStatusError as exc:
+            param = _refused_param(exc, kwargs)
+            if param is not None:
+                raise UnsupportedParam(param) from exc
             if _is_unsupported_format(exc):
                 raise UnsupportedFormat(_message(exc)) from exc
             raise
@@ -223,7 +261,7 @@ class OpenAICompatModel:
         )
         try:
             return retrying(request)
-        except UnsupportedFormat:
+        except (UnsupportedFormat, UnsupportedParam):
             raise
         except Exception as exc:
             error = self._error(exc)
@@ -334,6 +372,39 @@ def _message(exc: Any) -> str:
     found = body.get("message") if isinstance(body, dict) else None
     text = found if isinstance(found, str) and found else str(getattr(exc, "message", exc))
     return (text.splitlines() or [""])[0][:200]
+
+
+def _param_kwargs(refused: set[str], max_tokens: int, temperature: float) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {}
+    if "max_tokens" in refused:
+        kwargs["max_completion_tokens"] = max_tokens + REASONING_ALLOWANCE
+    else:
+        kwargs["max_tokens"] = max_tokens
+    if "temperature" not in refused:
+        kwargs["temperature"] = temperature
+    return kwargs
+
+
+def _refused_param(exc: Any, kwargs: dict[str, Any]) -> str | None:
+    """``max_tokens`` or ``temperature`` when a 400 answer refuses that parameter (OpenAI names
+    it in ``param``; other servers only in the message)."""
+    if exc.status_code not in (400, 422):
+        return None
+    body = exc.body if isinstance(exc.body, dict) else {}
+    error = body.get("error") if isinstance(body.get("error"), dict) else body
+    named = error.get("param") if isinstance(error, dict) else None
+    message = _message(exc)
+    for param in _PARAMS:
+        if param not in kwargs:
+            continue
+        if named == param or re.search(
+            rf"(?:unsupported|not supported|does not support)\W.*\b{param}\b"
+            rf"|\b{param}\b.*\W(?:unsupported|not supported|does not support)",
+            message,
+            re.I,
+        ):
+            return param
+    return None
 
 
 def _is_unsupported_format(exc: Any) -> bool:

@@ -129,6 +129,23 @@ def disagreement_text(item: ItemResult) -> str | None:
     )
 
 
+def figures_text(item: ItemResult) -> str | None:
+    """For a kept finding that states figures the document does not."""
+    if not item.unfound_figures:
+        return None
+    listed = ", ".join(item.unfound_figures)
+    return (
+        f"Check the figures: the finding gives {listed}, not found in the document or in the "
+        "facts computed from it."
+    )
+
+
+def item_notes(item: ItemResult) -> list[str]:
+    """The notes shown under a kept finding: disagreement, figures, and what was searched."""
+    notes = (disagreement_text(item), figures_text(item), searched_text(item))
+    return [note for note in notes if note]
+
+
 def searched_text(item: ItemResult) -> str | None:
     """For a rating that rests on absence: which passages were searched."""
     if item.basis != "absence" or not item.searched:
@@ -147,6 +164,11 @@ def failed_text(item: ItemResult) -> str:
 def safe_url(url: str) -> str | None:
     url = url.strip()
     return url if SAFE_URL.match(url) else None
+
+
+def length_label(doc: DocumentRef) -> str:
+    """ "Pages" for a PDF; "Sections" for a document without pages (read as numbered sections)."""
+    return "Pages" if doc.format in (None, "pdf") else "Sections"
 
 
 def short_sha(sha256: str) -> str:

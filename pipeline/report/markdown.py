@@ -60,7 +60,7 @@ def _header(review: Review) -> str:
         ("Document", md(doc.title or "(untitled)")),
         ("File", md(doc.path)),
         ("SHA-256", md(c.short_sha(doc.sha256))),
-        ("Pages", str(doc.pages)),
+        (c.length_label(doc), str(doc.pages)),
         ("Model", f"{md(review.model.id)} ({md(review.model.backend)})"),
         ("Date", md(c.format_date(review.created_at))),
     ]
@@ -121,8 +121,7 @@ def _item_body(item: ItemResult) -> list[str]:
     if item.confidence == "low":
         return _low_body(item)
     body = [f"**{L.FIELDS['finding']}:** {md(item.summary)}"]
-    notes = [c.disagreement_text(item), c.searched_text(item)]
-    body += [f"**{L.FIELDS['note']}:** {md(note)}" for note in notes if note]
+    body += [f"**{L.FIELDS['note']}:** {md(note)}" for note in c.item_notes(item)]
     body += _evidence(item.evidence)
     return body + _exemplars(item.exemplars) + _recommendations(item.recommendations)
 

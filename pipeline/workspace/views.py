@@ -64,6 +64,7 @@ def _finding(state: FindingState, error: dict[str, Any] | None) -> dict[str, Any
         "failed": item.status == "failed",
         "draft": rating_view(item.kind, item.rating),
         "summary": item.summary,
+        "notes": c.item_notes(item) if item.confidence == "model" else [],
         "evidence": [
             {"page": c.page_text(ev), "quote": ev.quote, "verified": c.verified_text(ev)}
             for ev in item.evidence
