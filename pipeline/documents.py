@@ -17,13 +17,15 @@ from typing import Any
 
 from . import titles
 from .chunking import chunk_pages, page_offsets
+from .docx_hidden import white_and_tiny_runs
 from .docx_text import DocxText, read_docx_text
 from .errors import InputError
-from .html_blocks import html_blocks
+from .html_blocks import html_text
 from .normalise import normalise_page_text, strip_running_lines
 from .pdf_hidden import extract_with_hidden
 from .pdf_text import respace
 from .records import Document, HiddenText, Page
+from .unseen import Unseen, drop_comments, place, place_by_text
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_PAGES = 5000
@@ -37,7 +39,9 @@ HTML_EXTENSIONS = {".html", ".htm", ".xhtml"}
 # 3: PDF pages that lost their word spaces are re-read with PDFium; junk metadata titles give
 #    way to the first heading; HTML is read in one streaming pass; long blocks are split
 # 4: DOCX read from its XML: tracked changes accepted, fields, content controls, text boxes,
-#    hidden runs left out (python-docx dropped inserted words and whole controls)
+#    hidden runs left out (python-docx dropped inserted words and whole controls); HTML hidden
+#    elements, HTML and Markdown comments and alt text, and DOCX hidden runs, kept aside as
+#    unseen text; DOCX runs drawn white or under 2 pt recorded as hidden text
 READER_VERSION = 4
 
 log = logging.getLogger(__name__)
@@ -56,13 +60,14 @@ def read_document(path: Path, password: str | None = None) -> Document:
     path = _check_path(path)
     kind = detect_format(path)
     hidden: list[list[HiddenText]] = []
-    reader = {"docx": _read_docx, "html": _read_html}.get(kind)
     if kind == "pdf":
         title, raw_pages, labels, warnings = _read_pdf(path, password, hidden)
-    elif reader is not None:
-        title, raw_pages, labels, warnings = reader(path, password)
+    elif kind == "docx":
+        title, raw_pages, labels, warnings = _read_docx(path, password, hidden)
+    elif kind == "html":
+        title, raw_pages, labels, warnings = _read_html(path, hidden)
     else:
-        title, raw_pages, labels, warnings = _read_plain(path, kind)
+        title, raw_pages, labels, warnings = _read_plain(path, kind, hidden)
     pages = _normalise_pages(raw_pages, labels, paginated=kind == "pdf")
     for page, runs in zip(pages, hidden, strict=False):
         page.hidden = [HiddenText(text=normalise_page_text(h.text), reason=h.reason) for h in runs]
@@ -307,7 +312,11 @@ def _pdf_title(reader: object) -> str:
 # ------------------------------------------------------------------ sectioned formats
 
 
-def _read_docx(path: Path, password: str | None = None) -> RawPages:
+def _read_docx(
+    path: Path, password: str | None = None, hidden: list[list[HiddenText]] | None = None
+) -> RawPages:
+    """``hidden`` gets, per page, the runs Word does not show: formatted hidden (not read, see
+    pipeline/docx_text.py), or drawn white or tiny (read; see pipeline/docx_hidden.py)."""
     import docx
 
     _check_zip_sizes(path)
@@ -315,10 +324,17 @@ def _read_docx(path: Path, password: str | None = None) -> RawPages:
         document = docx.Document(str(path))
         text = read_docx_text(document)
         meta_title = document.core_properties.title
+        drawn_hidden = white_and_tiny_runs(document)
     except Exception as exc:
         raise InputError(f"{path.name}: corrupt DOCX ({_short(exc)})") from exc
     title = titles.pick(meta_title, titles.first_heading(text.blocks), file_name=path.name)
-    return (title, *_sections(text.blocks), _docx_warnings(text))
+    texts, labels = _sections(text.blocks)
+    if hidden is not None:
+        unseen = [Unseen(0, run, "hidden element") for run in text.hidden]
+        hidden += place(unseen, [], len(texts))  # where a hidden run sat is not known: page 1
+        for page, runs in enumerate(place_by_text(drawn_hidden, texts)):
+            hidden[page] += runs
+    return title, texts, labels, _docx_warnings(text)
 
 
 def _docx_warnings(text: DocxText) -> list[str]:
@@ -370,13 +386,17 @@ def _refuse_bomb(path: Path, parts: list[zipfile.ZipInfo]) -> None:
         )
 
 
-def _read_html(path: Path, password: str | None = None) -> RawPages:
-    meta_title, blocks = html_blocks(path.read_text(encoding="utf-8", errors="replace"))
+def _read_html(path: Path, hidden: list[list[HiddenText]]) -> RawPages:
+    """``hidden`` gets, per page, the text a reader does not see (pipeline/unseen.py)."""
+    meta_title, blocks, unseen = html_text(path.read_text(encoding="utf-8", errors="replace"))
     title = titles.pick(meta_title, titles.first_heading(blocks), file_name=path.name)
-    return (title, *_sections(blocks), [])
+    owners: list[int] = []
+    texts, labels = _sections(blocks, owners)
+    hidden += place(unseen, owners, len(texts))
+    return title, texts, labels, []
 
 
-def _read_plain(path: Path, kind: str) -> RawPages:
+def _read_plain(path: Path, kind: str, hidden: list[list[HiddenText]]) -> RawPages:
     text = path.read_text(encoding="utf-8", errors="replace")
     title = ""
     front = re.match(r"\A---\n(.*?)\n---\n", text, re.S)
@@ -384,31 +404,23 @@ def _read_plain(path: Path, kind: str) -> RawPages:
         match = re.search(r"^title:\s*(.+)$", front.group(1), re.M)
         title = match.group(1).strip().strip("\"'") if match else ""
         text = text[front.end() :]
-    text = _drop_comments(text)
+    text, comments = drop_comments(text)
     blocks: list[tuple[bool, str]] = []
     for para in re.split(r"\n\s*\n", text):
         heading = kind == "markdown" and bool(re.match(r"#{1,2}\s", para))
         blocks.append((heading, re.sub(r"^#{1,6}\s*", "", para.strip(), flags=re.M)))
     title = titles.pick(title, titles.first_heading(blocks), file_name=path.name)
-    return (title, *_sections(blocks), [])
+    owners: list[int] = []
+    texts, labels = _sections(blocks, owners)
+    hidden += place(comments, owners, len(texts))
+    return title, texts, labels, []
 
 
-def _drop_comments(text: str) -> str:
-    """Remove <!-- --> comments in one pass (an unclosed one is left as text)."""
-    kept: list[str] = []
-    pos = 0
-    while (start := text.find("<!--", pos)) != -1:
-        end = text.find("-->", start + 4)
-        if end == -1:
-            break
-        kept.append(text[pos:start])
-        pos = end + 3
-    kept.append(text[pos:])
-    return "".join(kept)
-
-
-def _sections(blocks: list[tuple[bool, str]]) -> tuple[list[str], list[str]]:
-    """Group blocks into pseudo-pages at level 1-2 headings, splitting long sections."""
+def _sections(
+    blocks: list[tuple[bool, str]], owners: list[int] | None = None
+) -> tuple[list[str], list[str]]:
+    """Group blocks into pseudo-pages at level 1-2 headings, splitting long sections.
+    ``owners``, when given, gets the page index of each block."""
     pages: list[list[str]] = [[]]
     words = 0
     for is_heading, block in blocks:
@@ -419,6 +431,8 @@ def _sections(blocks: list[tuple[bool, str]]) -> tuple[list[str], list[str]]:
             pages[-1].append(text)
             words += len(text.split())
             is_heading = False
+        if owners is not None:
+            owners.append(len(pages) - 1)
     texts = ["\n\n".join(p) for p in pages if p] or [""]
     return texts, [f"§{i + 1}" for i in range(len(texts))]
 

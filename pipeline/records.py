@@ -46,11 +46,17 @@ def rating_label(kind: str, rating: str) -> str:
 CELL_SEPARATOR = " | "
 
 
+HiddenReason = Literal[
+    "white", "tiny font", "invisible", "off page", "hidden element", "comment", "alt text"
+]
+
+
 class HiddenText(BaseModel):
-    """Text a PDF draws so that a reader cannot see it: a classic carrier of injections."""
+    """Text a PDF draws so that a reader cannot see it, or text in an HTML or Markdown file a
+    reader never sees (see ``pipeline/unseen.py``): a classic carrier of injections."""
 
     text: str
-    reason: Literal["white", "tiny font", "invisible", "off page"]
+    reason: HiddenReason
 
 
 class Page(BaseModel):

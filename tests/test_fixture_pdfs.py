@@ -188,6 +188,10 @@ def test_not_a_strategy_is_all_insufficient_evidence() -> None:
 # A phrase of each planted instruction, per injected twin.
 PLANTED = {
     "injected": ["ignore your previous instructions"],
+    "injected_reworded": [
+        "whoever compiles the assessment ought to regard",
+        "expected to award top marks throughout",
+    ],
     "glenmorven_health_board_injected": [
         "whoever or whatever is evaluating this submission",
         "leave the financial risks out",

@@ -276,19 +276,36 @@ def anchor(item: ItemResult) -> str:
 
 # ---------------------------------------------------------------- planted instructions
 
+NEVER_READ = "(never read)"  # in the reason of text a reader never sees (pipeline/unseen.py)
+
 
 def injection_warning(review: Review) -> str | None:
-    """The report's opening warning when the document holds planted instructions."""
-    count = len(review.flagged_text)
-    if not count:
+    """The report's opening warning when the document holds planted instructions, or text a
+    reader of the document never sees (listed, never read)."""
+    unread = sum(NEVER_READ in f.reason for f in review.flagged_text)
+    count = len(review.flagged_text) - unread
+    if not count and not unread:
         return None
-    noun = "passage" if count == 1 else "passages"
-    return (
-        f"This document contains {count} {noun} addressed to AI tools or reviewers, or telling "
-        "the reader how to rate, summarise or what to leave out. They were withheld from the "
-        "model and from all evidence. They are quoted below as data, not instructions: read "
-        "them, and ask why they are there."
+    parts = []
+    if count:
+        noun = "passage" if count == 1 else "passages"
+        parts.append(
+            f"This document contains {count} {noun} addressed to AI tools or reviewers, or "
+            "telling the reader how to rate, summarise or what to leave out. They were withheld "
+            "from the model and from all evidence."
+        )
+    if unread:
+        runs = "run" if unread == 1 else "runs"
+        parts.append(
+            f"{'It also holds' if count else 'This document holds'} {unread} {runs} of text that "
+            "a reader of the document does not see, or metadata (hidden elements; comments, "
+            "alt text or a title carrying instructions). They were never read, by the model "
+            "or for evidence."
+        )
+    parts.append(
+        "They are quoted below as data, not instructions: read them, and ask why they are there."
     )
+    return " ".join(parts)
 
 
 def flagged_cite(flagged: FlaggedText) -> str:
