@@ -42,7 +42,9 @@ HTML_EXTENSIONS = {".html", ".htm", ".xhtml"}
 #    hidden runs left out (python-docx dropped inserted words and whole controls); HTML hidden
 #    elements, HTML and Markdown comments and alt text, and DOCX hidden runs, kept aside as
 #    unseen text; DOCX runs drawn white or under 2 pt recorded as hidden text
-READER_VERSION = 4
+# 5: HTML table rows are one block, cells joined as a DOCX row's are; control characters
+#    removed from page text
+READER_VERSION = 5
 
 log = logging.getLogger(__name__)
 

@@ -16,11 +16,12 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from .records import HiddenReason
+from .records import CELL_SEPARATOR, HiddenReason
 from .unseen import UNSEEN_LIMIT, Unseen
 
 BLOCKS = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "td", "th", "blockquote", "pre", "dd"}
 HEADINGS = {"h1", "h2"}
+CELLS = {"td", "th"}
 SKIPPED = {"script", "style", "noscript", "nav", "template", "svg"}
 # Containers whose edges end a run of loose text (text not inside any block).
 BREAKS = BLOCKS | {
@@ -126,6 +127,7 @@ class _BlockParser(HTMLParser):
         self.unseen: list[Unseen] = []
         self.css: list[str] = []
         self.hidden_selectors: frozenset[str] = frozenset()
+        self.rows: list[list[str]] = []  # the open table rows' cells, innermost row last
 
     def parse_marked_section(self, i: int, report: bool = True) -> int:
         """``<![keyword ...>`` with a keyword html.parser does not know ("<![octype html>")
@@ -199,6 +201,10 @@ class _BlockParser(HTMLParser):
             self.skipped_open += 1
         if tag in BLOCKS:
             self.block_tags.append(tag)
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in CELLS and self.rows:
+            self.rows[-1].append("")
 
     def _close(self, tag: str) -> None:
         """Pop elements up to and including the innermost open ``tag``."""
@@ -218,6 +224,8 @@ class _BlockParser(HTMLParser):
                 self._flush(top)
             if top in BLOCKS and self.block_tags:
                 self.block_tags.pop()
+            if top == "tr" and self.rows:
+                self._end_row()
             if top == tag:
                 return
 
@@ -228,10 +236,18 @@ class _BlockParser(HTMLParser):
         if not text:
             return
         owner = closing if closing in BLOCKS else (self.block_tags[-1] if self.block_tags else "")
-        if owner:
+        if self.rows and self.rows[-1] and CELLS & {owner, *self.block_tags}:
+            cells = self.rows[-1]  # a row's cells make one block, as a DOCX row does
+            cells[-1] = f"{cells[-1]} {text}".strip()
+        elif owner:
             self.blocks.append((owner in HEADINGS, text))
         else:
             self.loose.append(text)
+
+    def _end_row(self) -> None:
+        cells = self.rows.pop()  # empty cells kept: a cell's column is its place in the row
+        if any(cells):
+            self.blocks.append((False, CELL_SEPARATOR.join(cells)))
 
 
 def html_blocks(html: str) -> tuple[str, list[Block]]:
@@ -250,6 +266,8 @@ def html_text(html: str) -> tuple[str, list[Block], list[Unseen]]:
     parser.feed(html)
     parser.close()
     parser._flush()
+    while parser.rows:  # a row left open at the end of the file
+        parser._end_row()
     if parser.hidden_buffer:  # a hidden element left open at the end of the file
         parser._keep_unseen(" ".join(parser.hidden_buffer), "hidden element")
     title = " ".join("".join(parser.title).split())

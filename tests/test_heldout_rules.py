@@ -41,15 +41,6 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
     if not name.startswith("_")
 }
 EXTREMES = {"green": "red", "red": "green"}
-# Clear errors that come from a reader outside the rules, listed so the test still fails on any
-# other. The HTML reader (pipeline/html_blocks.py) makes every table cell its own paragraph, so
-# a commitment, its target, owner and date in one table row are never one sentence; the DOCX
-# reader joins a row's cells and the same table in a DOCX is read as commitments.
-READER_GAPS: dict[str, set[str]] = {
-    "dunmore-county-council.html": {"vague", "q06_actions", "q07_measures"},
-}
-
-
 # ---------------------------------------------------------------- reading, as a review does
 
 
@@ -189,9 +180,7 @@ def test_no_clear_errors_on_a_held_out_strategy(name: str, tmp_path: Path) -> No
     print(result.line())
     for note in result.misses:
         print("  miss:", note)
-    known = READER_GAPS.get(name, set())
-    unexplained = [e for e in result.clear_errors if e.split(":")[0] not in known]
-    assert not unexplained, result.line() + "\n" + "\n".join(unexplained)
+    assert not result.clear_errors, result.line() + "\n" + "\n".join(result.clear_errors)
 
 
 def main() -> int:

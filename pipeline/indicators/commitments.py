@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from pipeline.records import Document, Indicator
+from pipeline.records import CELL_SEPARATOR, Document, Indicator
 
 from .sentences import (
     _APOS,
@@ -14,6 +14,7 @@ from .sentences import (
     _NUM,
     _YEAR,
     NUMBER_WORDS,
+    Hit,
     Sentence,
     _evidence,
     _first_hits,
@@ -22,6 +23,7 @@ from .sentences import (
     _terms,
     is_heading,
 )
+from .tables import row_of, table_rows, within
 
 # Measurable commitments
 _COMMITMENT = re.compile(
@@ -135,17 +137,45 @@ def is_quantified(text: str) -> bool:
     )
 
 
+# A table whose columns are commitments: its rows are commitments with no "we will" in them.
+_COMMITMENT_COLUMN = re.compile(
+    r"\b(?:commitments?|targets?|actions?|deliverables?|milestones?|what\s+we\s+will"
+    r"|outcomes?|goals?|objectives?|ambitions?|pledges?|promises?)\b",
+    re.I,
+)
+_OWNER_COLUMN = re.compile(
+    r"\b(?:owners?|leads?|led\s+by|responsible|accountable|who|sponsors?|senior\s+responsible)\b",
+    re.I,
+)
+
+
+def _with_table_rows(sents: Sequence[Sentence], found: list[Hit]) -> list[Hit]:
+    """The hits, with each row of a table that has a commitment column read as a commitment
+    of its own, in place of any sentence found by its words that starts in that table."""
+    rows = [r for r in table_rows(sents) if r.row.has_column(_COMMITMENT_COLUMN)]
+    kept = [h for h in found if not any(within(h.sentence, r) for r in rows)]
+    return kept + [Hit(r.sentence, 0, len(r.sentence.flat)) for r in rows]
+
+
+def _commitment_row(hit: Hit, at: int | None, elsewhere: set[int]) -> tuple[Hit, bool, bool, bool]:
+    """(hit, dated, quantified, owner): a table row is read whole, its owner also by column."""
+    row = row_of(hit.sentence)
+    text = CELL_SEPARATOR.join(row.cells) if row is not None else hit.sentence.flat
+    dated, quantified = bool(_DATED.search(text)), is_quantified(text)
+    owner = bool(_OWNER.search(text)) or at in elsewhere
+    if row is not None and row.filled(_OWNER_COLUMN):
+        owner = True
+    return hit, dated, quantified, owner
+
+
 def measurable_commitments(doc: Document, sents: Sequence[Sentence]) -> Indicator:
     rows = []  # (hit, dated, quantified, owner)
     every = list(sents)
     position = {(s.page.page, s.start): i for i, s in enumerate(every)}
     elsewhere = _owned_elsewhere(every)
-    for hit in _first_hits(_prose(sents), _COMMITMENT):
-        text = hit.sentence.flat
-        dated, quantified = bool(_DATED.search(text)), is_quantified(text)
-        at = position[(hit.sentence.page.page, hit.sentence.start)]
-        owner = bool(_OWNER.search(text)) or at in elsewhere
-        rows.append((hit, dated, quantified, owner))
+    for hit in _with_table_rows(every, _first_hits(_prose(sents), _COMMITMENT)):
+        at = position.get((hit.sentence.page.page, hit.sentence.start))
+        rows.append(_commitment_row(hit, at, elsewhere))
     full = [(hit, owner) for hit, dated, quantified, owner in rows if dated and quantified]
     count, with_owner = len(full), sum(owner for _, owner in full)
     if not rows:

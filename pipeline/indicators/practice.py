@@ -26,6 +26,7 @@ from .sentences import (
     is_list_item,
 )
 from .specificity import _BUZZ
+from .tables import row_of, table_rows, within
 
 MISSION_MAX_WORDS = 25  # a mission a team can repeat; longer is a paragraph, not a line
 
@@ -439,6 +440,27 @@ _MITIGATION = re.compile(
 )
 
 
+# A risk table's column that answers each risk: a filled cell is a mitigation or an owner.
+_MITIGATION_COLUMN = re.compile(
+    r"\b(?:mitigat\w*|response|controls?|actions?|what\s+we\s+will\s+do|how\s+we|owners?"
+    r"|managed|contingenc\w*|treatment)\b",
+    re.I,
+)
+
+
+def _mitigated_row(hit: Hit) -> bool:
+    row = row_of(hit.sentence)
+    return row is not None and row.filled(_MITIGATION_COLUMN)
+
+
+def _risk_rows(sents: Sequence[Sentence], named: list[Hit]) -> list[Hit]:
+    """A risk table's rows (its first column is the risk) as named risks, in place of any
+    sentence of theirs already found."""
+    rows = [r for r in table_rows(sents) if r.row.header and _RISK_LEAD.search(r.row.header[0])]
+    kept = [h for h in named if not any(within(h.sentence, r) for r in rows)]
+    return kept + [Hit(r.sentence, 0, len(r.sentence.flat)) for r in rows]
+
+
 def risks(doc: Document, sents: Sequence[Sentence]) -> Indicator:
     """Named risks, and how many come with a mitigation or an owner (in the sentence or the one
     after it)."""
@@ -456,12 +478,13 @@ def risks(doc: Document, sents: Sequence[Sentence]) -> Indicator:
             and (s.page.page, s.start) not in lead_keys
         ]
     )
+    named = _risk_rows(every, named)
     index = {(s.page.page, s.start): i for i, s in enumerate(real)}
     mitigated = []
     for h in named:
         i = index.get((h.sentence.page.page, h.sentence.start))
         nxt = real[i + 1].flat if i is not None and i + 1 < len(real) else ""
-        if _MITIGATION.search(h.sentence.flat) or _MITIGATION.search(nxt):
+        if _MITIGATION.search(h.sentence.flat) or _MITIGATION.search(nxt) or _mitigated_row(h):
             mitigated.append(h)
     ranked = mitigated + [h for h in named if h not in mitigated]
     summary = (
