@@ -4,12 +4,24 @@
 a ``Mul`` by its per-column scale, which onnxruntime folds into a float32 constant at load. Here
 every ``MatMul`` by such a weight becomes an integer product (onnxruntime's
 ``MatMulIntegerToFloat``, which also applies the weight's per-column scales) by the very same
-int8 values. Each token's activations are quantised on the fly to uint8 with their own scale and
-zero point (per token, not per tensor: a few tokens with outlying values would otherwise coarsen
-every other token's steps, which cost short texts up to 0.04 of cosine), and the product is
-scaled back by each token's scale, the zero point's share subtracted exactly. A probe sentence
-must come out within :data:`SELF_CHECK` of the float graph's vector, or the graph is refused.
-The word and position embeddings (``Gather``) are left as they are.
+int8 values. Each token's activations are quantised on the fly to uint8 with their own scale
+(per token, not per tensor: a few tokens with outlying values would otherwise coarsen every
+other token's steps, which cost short texts up to 0.04 of cosine), and the product is scaled
+back by each token's scale. Where the range of a token matters (the LayerNorm outputs into Q, K,
+V and the first feed-forward product, whose [CLS] and [SEP] rows carry outliers of one sign, and
+the GELU output) each token also has its own zero point, whose share is subtracted exactly after
+the product; into the attention output projection the quantisation is symmetric (zero point 128,
+subtracted by the kernel itself), which is cheaper and measured as accurate there
+(:data:`SYMMETRIC`; symmetric into Q, K, V cost short texts 0.01 of cosine).
+
+The float parts run as onnxruntime's fused CPU kernels on flat [tokens, hidden] rows:
+``MultiHeadAttention`` (biases, scaling, key padding mask and softmax in one kernel, instead of
+the exported graph's transposes, ``Where`` and ``IsNaN`` over every attention score),
+``Gelu`` and ``LayerNormalization``. (``SkipLayerNormalization`` ran 4-5 times slower than an
+``Add`` and a ``LayerNormalization`` on this CPU, so it is not used.) A probe sentence must come
+out within :data:`SELF_CHECK` of the float graph's vector, or the graph is refused. The
+embeddings (``Gather`` and their LayerNorm) are kept as they are; a model whose encoder is not
+laid out as BERT's is refused.
 
 The file is written atomically under a home-wide lock and keyed by the source model's sha256,
 the onnx and onnxruntime versions and :data:`RECIPE`; any failure raises :class:`Int8GraphError`
@@ -35,6 +47,7 @@ from .locks import hold
 RECIPE = "int8mm-fused-v3"
 LEVELS = 255.0  # uint8 steps per token (asymmetric)
 HALF_LEVELS = 127.0  # steps each side of zero per token (symmetric)
+# Which products get symmetric per-token quantisation (bench/bench_int8_fidelity.py measures them)
 SYMMETRIC = {"qkv": False, "o": True, "ffn_in": False, "ffn_out": False}
 HEAD_SIZE = 32  # all-MiniLM-L6-v2: 12 heads of 32 (a wrong split fails the self-check)
 SELF_CHECK = 0.99  # lowest cosine to the float graph accepted on a probe text
@@ -155,10 +168,11 @@ def rewrite(graph: Any) -> None:
 
     The embeddings (``Gather`` + ``LayerNormalization``) are kept as they are. Each encoder layer
     becomes: per-token quantisation, ``MatMulIntegerToFloat`` for Q, K and V, onnxruntime's
-    ``MultiHeadAttention`` (biases, scaling, key padding mask and softmax in one kernel),
-    the output projection into ``SkipLayerNormalization`` (bias, residual and LayerNorm in one),
-    the first feed-forward product into ``BiasGelu`` (exact erf GELU) and the second into
-    ``SkipLayerNormalization``. Tokens stay flat ([tokens, hidden]) between the attention kernels.
+    ``MultiHeadAttention`` (biases, scaling, key padding mask and softmax in one kernel), the
+    output projection plus bias and residual into ``LayerNormalization``, the first feed-forward
+    product plus bias into ``Gelu`` (exact erf GELU; onnxruntime fuses the two into ``BiasGelu``)
+    and the second like the output projection. Tokens stay flat ([tokens, hidden]) outside the
+    attention kernel.
     """
     weights = matmul_weights(graph)
     if not weights:
