@@ -18,6 +18,8 @@ Speed, interleaved on the PDF's chunks, best of ``--rounds``:
 - before: sorted batches of 32, default session;
 - float: ``MiniLMEmbedder`` on the float graph, one batch at a time on every core (onnxruntime's
   intra-op threads): the embedder as it was before the int8 graph, the yardstick for ratios;
+- float-1t and after-1t: each graph on one thread, one batch at a time: their chunks per
+  CPU-second compare the graphs per core, which a shared machine's load disturbs least;
 - float-par: the float graph as shipped (the fallback): one batch per core at once;
 - after-1: the int8-compute graph one batch at a time on every core;
 - after: ``MiniLMEmbedder`` as shipped: the int8-compute graph, one batch per core at once;
@@ -117,7 +119,9 @@ def speed(texts: list[str], rounds: int) -> None:
         "naive": NaiveEmbedder(sort=False).embed,
         "before": NaiveEmbedder(sort=True).embed,
         "float": MiniLMEmbedder(int8=False, workers=1).embed,
+        "float-1t": MiniLMEmbedder(int8=False, workers=1, threads=1).embed,
         "float-par": MiniLMEmbedder(int8=False).embed,
+        "after-1t": MiniLMEmbedder(int8=True, workers=1, threads=1).embed,
         "after-1": MiniLMEmbedder(int8=True, workers=1).embed,
         "after": after.embed,
     }
