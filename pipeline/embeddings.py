@@ -85,9 +85,10 @@ class MiniLMEmbedder:
 
     Texts are sorted by token count and cut into batches of at most ``token_budget`` padded
     tokens, each padded only to its own longest text; vectors come back in input order. Batches
-    run ``workers`` at a time (default: one per physical core, each run on one thread): on 2 cores
-    onnxruntime's own intra-op threads sped one run up by about 1.7x, one batch per core by
-    about 2x (bench/bench_scale.py prints both). Memory
+    run ``workers`` at a time (default: one per physical core, each run on one thread). On 2
+    shared cores (bench/bench_scale.py, rows after-1 and after) this was level with onnxruntime's
+    own intra-op threads at load 2.3 (98 and 101 chunks/s) and 1.6-1.8x faster at load 5-7,
+    where spinning intra-op threads lose their turns. Memory
     is bounded by the token budget (the arena only ever holds one small batch's activations), no
     memory pattern is planned for shapes that never repeat, and glibc gives freed blocks back
     (``_return_large_frees``). Measured alternatives (bench/bench_scale.py): no arena ran 10-30%
