@@ -6,7 +6,7 @@
   to its longest text (the embedder as first written);
 - sorted-32: the same session, batches of 32 sorted by length (the embedder before token budgets);
 - pipeline-float: ``MiniLMEmbedder`` on the float graph (token-budget batches, tuned session
-  options);
+  options, one batch per core at once);
 - pipeline: ``MiniLMEmbedder`` as shipped (the int8-compute graph, pipeline/int8_graph.py).
 The four run interleaved, ``--rounds`` times, on the same chunks; the best round of each is
 reported, with the ratio to naive and the lowest cosine similarity to each text embedded alone

@@ -13,11 +13,18 @@ Memory: each figure is the peak RSS (``ru_maxrss`` from ``wait4``) of a fresh in
 Each review runs in a new empty home, so it is a first review: the exemplar corpus is indexed and
 the document ingested, as for a new user.
 
-Speed: naive (batches of 32 in document order, default session), before (sorted batches of 32,
-default session), float (``MiniLMEmbedder`` on the float graph: the old graph) and after
-(``MiniLMEmbedder`` as shipped: the int8-compute graph), interleaved on the PDF's chunks; best of
-``--rounds``; with the lowest cosine of each against every text embedded alone (no padding) on
-the float graph, and of the int8 graph against the float graph.
+Speed, interleaved on the PDF's chunks, best of ``--rounds``:
+- naive: batches of 32 in document order, default session;
+- before: sorted batches of 32, default session;
+- float: ``MiniLMEmbedder`` on the float graph, one batch at a time on every core (onnxruntime's
+  intra-op threads): the embedder as it was before the int8 graph, the yardstick for ratios;
+- float-1t and after-1t: each graph on one thread, one batch at a time: their chunks per
+  CPU-second compare the graphs per core, which a shared machine's load disturbs least;
+- float-par: the float graph as shipped (the fallback): one batch per core at once;
+- after-1: the int8-compute graph one batch at a time on every core;
+- after: ``MiniLMEmbedder`` as shipped: the int8-compute graph, one batch per core at once;
+with the lowest cosine of each against every text embedded alone (no padding) on the float
+graph, and of the int8 graph against the float graph.
 The load average is printed with every figure: 7 helpers may share the 2 cores.
 """
 
@@ -111,7 +118,11 @@ def speed(texts: list[str], rounds: int) -> None:
     embedders: dict[str, Any] = {
         "naive": NaiveEmbedder(sort=False).embed,
         "before": NaiveEmbedder(sort=True).embed,
-        "float": MiniLMEmbedder(int8=False).embed,
+        "float": MiniLMEmbedder(int8=False, workers=1).embed,
+        "float-1t": MiniLMEmbedder(int8=False, workers=1, threads=1).embed,
+        "float-par": MiniLMEmbedder(int8=False).embed,
+        "after-1t": MiniLMEmbedder(int8=True, workers=1, threads=1).embed,
+        "after-1": MiniLMEmbedder(int8=True, workers=1).embed,
         "after": after.embed,
     }
     print(f"after: {after.name}")
@@ -135,8 +146,9 @@ def speed(texts: list[str], rounds: int) -> None:
     print(f"{len(texts)} chunks, {tokens / len(texts):.0f} tokens per chunk on average")
     for name in embedders:
         print(
-            f"embed {name:<7}: {len(texts) / best[name]:6.1f} chunks/s "
-            f"({tokens / best[name]:5.0f} tokens/s), x{best['naive'] / best[name]:.2f} naive; "
+            f"embed {name:<9}: {len(texts) / best[name]:6.1f} chunks/s "
+            f"({tokens / best[name]:5.0f} tokens/s), x{best['naive'] / best[name]:.2f} naive, "
+            f"x{best['float'] / best[name]:.2f} float; "
             f"{len(texts) / cpu[name]:5.1f} chunks per CPU-second; min cosine vs one-at-a-time "
             f"{cosine[name]:.5f}  (load {_load()})"
         )

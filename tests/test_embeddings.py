@@ -159,6 +159,27 @@ def test_order_follows_the_input_whatever_the_batching(embedded) -> None:
     assert np.min(np.sum(shuffled * batched, axis=1)) < THRESHOLD
 
 
+def test_batches_run_one_per_core_give_the_same_vectors_in_order(embedded) -> None:
+    """Two batches at once on two threads: the vectors are those of one batch at a time."""
+    import threading
+
+    texts, batched, _ = embedded
+    embedder = MiniLMEmbedder(token_budget=300, int8=False, workers=2)
+    threads: set[str] = set()
+    run = embedder._run
+
+    def recorded(rows: list[list[int]]) -> np.ndarray:
+        threads.add(threading.current_thread().name)
+        return run(rows)
+
+    embedder._run = recorded  # type: ignore[method-assign]
+    vectors = np.asarray(embedder.embed(texts), dtype=np.float32)
+    assert len(threads) == 2 and all(name.startswith("embed") for name in threads)
+    assert np.min(np.sum(vectors * batched, axis=1)) >= 0.99999
+    threads.clear()
+    assert len(embedder.embed(texts[:1])) == 1 and not threads - {"MainThread"}
+
+
 def test_the_comparison_catches_pooling_over_padding(embedded) -> None:
     """The check above can fail: pooling that counts the padding falls well below it."""
     texts, _, naive = embedded

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +59,72 @@ def test_every_weighted_matmul_becomes_integer_on_the_same_int8_values(converted
     source_int8 = sorted(a.tobytes() for a in old.values() if a.dtype == np.int8 and a.ndim == 2)
     made_int8 = sorted(a.tobytes() for a in new.values() if a.dtype == np.int8 and a.ndim == 2)
     assert made_int8 == source_int8  # the weights are the model's own, bit for bit
+
+
+def test_attention_gelu_and_norms_run_as_fused_kernels(converted) -> None:
+    source, made = converted
+    ops = Counter(n.op_type for n in made.graph.node)
+    assert (
+        ops["MultiHeadAttention"] == Counter(n.op_type for n in source.graph.node)["Softmax"] == 6
+    )
+    assert ops["Gelu"] == 6 and ops["LayerNormalization"] == 13
+    assert not {"Softmax", "IsNaN", "Where", "Erf", "Transpose", "MatMul"} & set(ops)
+
+
+@pytest.mark.parametrize("symmetric", [True, False])
+def test_per_token_products_match_the_float_product(symmetric: bool) -> None:
+    """One quantised product on its own, against numpy: a wrong scale or zero point fails."""
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper
+
+    rng = np.random.default_rng(5)
+    values = rng.integers(-127, 128, size=(64, 48), dtype=np.int8)
+    scales = (rng.random(48) * 0.02 + 0.001).astype(np.float32)
+    x = rng.standard_normal((9, 64)).astype(np.float32)
+    x[0] = np.abs(x[0]) + 3.0  # a row all above zero
+    x[1, 7] = 40.0  # a row with an outlier
+    builder = int8_graph.Builder(1e-12)
+    builder.constants()
+    out = builder.product(
+        builder.quantised("x", symmetric), int8_graph.Weight(values, scales, ()), "y"
+    )
+    graph = helper.make_graph(
+        builder.nodes,
+        "product",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 64])],
+        [helper.make_tensor_value_info(out, TensorProto.FLOAT, [None, 48])],
+        builder.inits,
+    )
+    opsets = [helper.make_opsetid("", 17), helper.make_opsetid("com.microsoft", 1)]
+    model = helper.make_model(graph, opset_imports=opsets)
+    onnx.checker.check_model(model)
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    got = session.run(None, {"x": x})[0]
+    want = x @ (values.astype(np.float32) * scales)
+    with_zero = np.c_[x, np.zeros(len(x))]
+    step = np.abs(x).max(axis=1) / 127 if symmetric else np.ptp(with_zero, axis=1) / 255
+    bound = step[:, None] * np.abs(values.astype(np.float32) * scales).sum(axis=0) / 2
+    assert np.all(np.abs(got - want) <= bound * 1.01 + 1e-5)
+    assert np.max(np.abs(got - want)) > 0  # it really is the integer product
+
+
+def test_a_model_not_laid_out_as_bert_is_refused() -> None:
+    import onnx
+
+    model = onnx.load(str(minilm_files()[0]))
+    old = next(
+        i.name for i in model.graph.initializer if "layer.2.intermediate.dense.bias" in i.name
+    )
+    for init in model.graph.initializer:
+        if init.name == old:
+            init.name = "renamed_bias"
+    for node in model.graph.node:
+        node.input[:] = ["renamed_bias" if n == old else n for n in node.input]
+    with pytest.raises(
+        int8_graph.Int8GraphError, match="encoder layer 2 is not laid out as in BERT"
+    ):
+        int8_graph.rewrite(model.graph)
 
 
 def test_the_graph_is_cached_by_key_and_rebuilt_when_the_recipe_changes(
