@@ -6,8 +6,9 @@ Unusable output never reaches the report as a finding:
 - a loop (the same sentence again, or a few words over and over);
 - an echo of the prompt's own wording or of an exemplar note, or a paste of the document with
   no judgement of its own (a long passage, or a short line copied word for word);
-- an instruction from the document, obeyed (text addressed to reviewers, or the words of a
-  sentence the injection check withheld);
+- an instruction from the document, obeyed (text addressed to reviewers, the words of a
+  sentence the injection check withheld, or a quote of such a sentence or of a verdict on the
+  document: a model that leans on planted text was steered, whatever else it quotes);
 - a rating with nothing under it: one that says the document shows something, with no quote
   verified, or one that rests on absence without saying what is missing;
 - a rating its own finding contradicts ("The strategy is not realistic" rated green, "answers
@@ -87,6 +88,7 @@ class GateInput:
     item_words: str = ""  # the rubric item's title, description, look-fors and keywords
     item_title: str = ""
     shown_pages: list[str] = field(default_factory=list)  # numbers and labels of shown pages
+    quoted_withheld: int = 0  # quotes dropped as text withheld or as a verdict on the document
 
 
 @dataclass
@@ -392,6 +394,7 @@ def text_problems(answer: GateInput) -> list[str]:
         addresses_reviewer(finding)
         or passes_on_instruction(recommendation)
         or overlaps_withheld(both, answer.withheld)
+        or answer.quoted_withheld  # it leant on planted text: steered, whatever else it quotes
     ):
         problems.append(OBEYED)
     return problems

@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from .injection import is_withheld
+from .injection import is_withheld, judges_the_document
 from .records import CELL_SEPARATOR, Chunk, Document, Evidence
 
 MIN_QUOTE_WORDS = 6
@@ -317,6 +317,17 @@ def check_quote(quote: str) -> list[str] | str:
 class Located:
     page: int
     text: str  # the document's own text for the span, fragments joined by " … "
+    sentence: str = ""  # the whole sentence (or sentences) the span lies in
+
+
+_SENTENCE_EDGE = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s|\n\s*\n")
+
+
+def _sentence_around(text: str, start: int, end: int) -> str:
+    """The sentence(s) of ``text`` holding ``text[start:end]``."""
+    before = [m.end() for m in _SENTENCE_EDGE.finditer(text, 0, start)]
+    after = _SENTENCE_EDGE.search(text, end)
+    return text[before[-1] if before else 0 : after.end() if after else len(text)]
 
 
 def locate_quote(document: Document, chunk: Chunk, quote: str) -> Located | str:
@@ -334,7 +345,8 @@ def locate_quote(document: Document, chunk: Chunk, quote: str) -> Located | str:
     if len(pages) != 1:
         return CROSSES_PAGES
     shown = " … ".join(_shown(chunk.text[s:e]) for s, e in span.pieces)
-    return Located(page=pages.pop(), text=shown)
+    around = _sentence_around(chunk.text, span.pieces[0][0], span.pieces[-1][1])
+    return Located(page=pages.pop(), text=shown, sentence=_shown(around))
 
 
 _SHOWN_HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])([-\u2010])[ \t]*\r?\n\s*(?=[^\W\d_])")
@@ -420,7 +432,7 @@ def verify_citations(
         if isinstance(found, str):
             reasons[found] += 1
             continue
-        if is_withheld(document, found.text):
+        if is_withheld(document, found.text) or judges_the_document(found.sentence):
             reasons[WITHHELD] += 1
             continue
         visible = shown.get(chunk.id) if shown is not None else None
