@@ -104,11 +104,11 @@ def _parse_object(span: str) -> dict[str, Any] | None:
     return None
 
 
-def _top_level_objects(text: str) -> list[str]:
-    """Each outermost ``{...}`` of the text, braces inside JSON strings not counted; an object
-    still open at the end (a truncated reply) runs to the end of the text."""
-    spans: list[str] = []
-    depth, start = 0, -1
+def _brackets(text: str) -> tuple[list[tuple[int, str]], bool]:
+    """The brackets of the text that are outside JSON strings, with their offsets, and whether
+    the text ends inside a string. A quote mark outside every bracket (prose) opens no string."""
+    found: list[tuple[int, str]] = []
+    depth = 0
     in_string = escaped = False
     for index, char in enumerate(text):
         if in_string:
@@ -120,7 +120,22 @@ def _top_level_objects(text: str) -> list[str]:
                 in_string = False
         elif char == '"' and depth:
             in_string = True
-        elif char == "{":
+        elif char in "{[":
+            depth += 1
+            found.append((index, char))
+        elif char in "}]" and depth:
+            depth -= 1
+            found.append((index, char))
+    return found, in_string
+
+
+def _top_level_objects(text: str) -> list[str]:
+    """Each outermost ``{...}`` of the text, braces inside JSON strings not counted; an object
+    still open at the end (a truncated reply) runs to the end of the text."""
+    spans: list[str] = []
+    depth, start = 0, -1
+    for index, char in _brackets(text)[0]:
+        if char == "{":
             start = index if depth == 0 else start
             depth += 1
         elif char == "}" and depth:
@@ -142,20 +157,11 @@ def _repair(text: str) -> str:
 def _close_truncated(text: str) -> str:
     """Close open strings, arrays and objects of a truncated JSON text."""
     stack: list[str] = []
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "{[":
+    brackets, in_string = _brackets(text)
+    for _, char in brackets:
+        if char in "{[":
             stack.append("}" if char == "{" else "]")
-        elif char in "}]" and stack:
+        elif stack:
             stack.pop()
     closed = text + ('"' if in_string else "")
     closed = re.sub(r",\s*$", "", closed)
