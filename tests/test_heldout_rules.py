@@ -25,10 +25,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT))
 
 import render_pdfs  # noqa: E402
+from chunked_docs import read_chunked  # noqa: E402
 
 from pipeline import rules  # noqa: E402
-from pipeline.chunking import chunk_pages, page_offsets  # noqa: E402
-from pipeline.documents import read_document  # noqa: E402
 from pipeline.indicators import compute_indicators  # noqa: E402
 from pipeline.records import Document  # noqa: E402
 from pipeline.retrieval import BM25, Retrieved, _item_query, _matched  # noqa: E402
@@ -73,12 +72,6 @@ def materialise(name: str, out_dir: Path) -> Path:
     if name.endswith(".docx.md"):
         return _docx(source, out_dir / name.replace(".docx.md", ".docx"))
     return source
-
-
-def read_chunked(path: Path) -> Document:
-    document = read_document(path)
-    pages = page_offsets(document.pages)
-    return document.model_copy(update={"pages": pages, "chunks": chunk_pages(pages)})
 
 
 def hits_for(doc: Document, item: RubricItem, k: int = 4) -> list[Retrieved]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from chunked_docs import locate_anywhere as verdict
+from chunked_docs import read_chunked
 from conftest import ROOT
 from heldout_docx import write_fenmoor_docx
 from heldout_personas import PLANTED_QUOTES, adversarial, capable, misciter, sloppy, smuggler
@@ -37,32 +39,16 @@ HELDOUT = ROOT / "tests" / "data" / "heldout"
 HTML = HELDOUT / "harrowgate-digital-plan.html"
 
 
-def read_chunked(path: Path) -> Document:
-    """The document as ingest reads it, cut into chunks the size of whole sections."""
-    document = read_document(path)
-    pages = page_offsets(document.pages)
-    return document.model_copy(update={"pages": pages, "chunks": chunk_pages(pages, size=4000)})
-
-
 @pytest.fixture(scope="module")
 def html_doc() -> Document:
-    return read_chunked(HTML)
+    return read_chunked(HTML, size=4000)
 
 
 @pytest.fixture(scope="module")
 def docx_doc(tmp_path_factory: pytest.TempPathFactory) -> Document:
-    return read_chunked(write_fenmoor_docx(tmp_path_factory.mktemp("docx") / "fenmoor.docx"))
-
-
-def verdict(document: Document, quote: str) -> Located | str:
-    """Where the quote verifies in any chunk, else the reasons every chunk gave."""
-    reasons = set()
-    for chunk in document.chunks:
-        found = locate_quote(document, chunk, quote)
-        if isinstance(found, Located):
-            return found
-        reasons.add(found)
-    return ",".join(sorted(reasons - {NOT_FOUND}) or [NOT_FOUND])
+    return read_chunked(
+        write_fenmoor_docx(tmp_path_factory.mktemp("docx") / "fenmoor.docx"), size=4000
+    )
 
 
 # ---------------------------------------------------------------- verification

@@ -9,6 +9,8 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+from chunked_docs import locate_anywhere as anywhere
+from chunked_docs import read_chunked
 
 from pipeline.chunking import chunk_pages, page_offsets
 from pipeline.records import Document, Page
@@ -196,26 +198,10 @@ def heldout2(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
-def chunked(path: Path, size: int = 4000) -> Document:
-    document = read_document(path)
-    pages = page_offsets(document.pages)
-    return document.model_copy(update={"pages": pages, "chunks": chunk_pages(pages, size=size)})
-
-
-def anywhere(document: Document, quote: str) -> Located | str:
-    reasons = set()
-    for chunk in document.chunks:
-        found = locate_quote(document, chunk, quote)
-        if isinstance(found, Located):
-            return found
-        reasons.add(found)
-    return ",".join(sorted(reasons - {NOT_FOUND}) or [NOT_FOUND])
-
-
 def test_the_pdf_keeps_its_printed_labels_and_drops_its_running_lines(
     heldout2: dict[str, Path],
 ) -> None:
-    document = chunked(heldout2["pdf"])
+    document = read_chunked(heldout2["pdf"], size=4000)
     assert [p.page_label for p in document.pages] == ["i", "ii", "1", "2", "3", "4"]
     assert "Wrenford Ambulance Service | Digital Strategy" not in document.text
     assert not re.search(r"^Page \w+$", document.text, re.M)
@@ -230,7 +216,7 @@ def test_a_sentence_broken_over_a_page_is_quoted_one_page_at_a_time(
 ) -> None:
     """The report shows one page per quote, so the whole sentence is not verified; each half,
     long enough, is, on its own page."""
-    document = chunked(heldout2["pdf"])
+    document = read_chunked(heldout2["pdf"], size=4000)
     whole = "By March 2027 every crew will use one electronic patient record on a rugged tablet"
     assert anywhere(document, whole) == CROSSES_PAGES
     found = anywhere(document, "use one electronic patient record on a rugged tablet")
@@ -238,7 +224,7 @@ def test_a_sentence_broken_over_a_page_is_quoted_one_page_at_a_time(
 
 
 def test_pdf_negations_and_numbers_hold(heldout2: dict[str, Path]) -> None:
-    document = chunked(heldout2["pdf"])
+    document = read_chunked(heldout2["pdf"], size=4000)
     assert anywhere(document, "build our own dispatch software. We will") == AFTER_NEG
     assert anywhere(document, "We will build our own dispatch software") == NOT_FOUND
     assert anywhere(document, "We will buy systems that meet the national") == NOT_FOUND
@@ -251,7 +237,7 @@ def test_pdf_negations_and_numbers_hold(heldout2: dict[str, Path]) -> None:
     "cannot be told from wrapped prose",
 )
 def test_a_run_across_pdf_table_cells_is_not_verified(heldout2: dict[str, Path]) -> None:
-    document = chunked(heldout2["pdf"])
+    document = read_chunked(heldout2["pdf"], size=4000)
     run = "Electronic patient record on every vehicle Director of Operations March 2027"
     assert not isinstance(anywhere(document, run), Located)
 
@@ -272,7 +258,7 @@ def test_every_paraphrase_of_every_sentence_is_rejected(
     """will->may, all->most, a number or date changed, a negation or "only" dropped or added,
     a plural changed, two words swapped: none verifies, unless the edit is itself the
     document's text somewhere."""
-    document = chunked(heldout2[fmt])
+    document = read_chunked(heldout2[fmt], size=4000)
     page_text = fold(document.text).text
     checked = 0
     for sentence in document_sentences(document):
@@ -288,7 +274,7 @@ def test_every_paraphrase_of_every_sentence_is_rejected(
 def test_markdown_quotes_verify_without_the_marks_a_reader_does_not_see(
     heldout2: dict[str, Path],
 ) -> None:
-    document = chunked(heldout2["md"])
+    document = read_chunked(heldout2["md"], size=4000)
     found = anywhere(document, "This plan is owned by the Head of Libraries and agreed")
     assert isinstance(found, Located), found
     assert isinstance(anywhere(document, "Most said the online catalogue is hard to use"), Located)
@@ -372,7 +358,7 @@ def test_a_quote_cited_to_the_wrong_passage_or_past_what_was_shown_is_dropped(
     """The page-jumper cites real sentences of the document to passages that do not hold them,
     or to a passage whose shown part stops before them. Every quote kept is in the passage it
     cites, in the part of it the model was shown, and on the page shown with it."""
-    document = chunked(heldout2[fmt])
+    document = read_chunked(heldout2[fmt], size=4000)
     prompts: list[str] = []
     persona = page_jumper(document_sentences(document))
     review = review2(persona, heldout2[fmt], tmp_path / "out", prompts)
@@ -504,7 +490,7 @@ def test_control_characters_in_a_document_never_reach_its_text(tmp_path: Path) -
         "Residents \u202etold us\u202c what to fix first.",
         encoding="utf-8",
     )
-    document = chunked(path)
+    document = read_chunked(path, size=4000)
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]", document.text)
     assert "We will close the old data centre by 2026." in document.text
     assert "2026.\nResidents told us what to fix first." in document.text
