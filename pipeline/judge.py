@@ -35,7 +35,7 @@ from .retrieval import Retrieved
 from .rubric import Rubric, RubricItem
 from .rules import RuleJudgement, indicator_rating
 from .rules import judge as rules_judge
-from .verify import WITHHELD, Citation, verify_citations
+from .verify import Citation, verify_citations
 
 MAX_PASSAGE_CHARS = 700
 KIND_NAMES = {
@@ -227,7 +227,7 @@ def judge_with_model(ctx: ItemContext, model: ModelAPI) -> ItemResult:
             item_words=item_wording(ctx.item),
             item_title=ctx.item.title,
             shown_pages=shown_page_names(shown.hits, ctx.document),
-            quoted_withheld=checked.reasons[WITHHELD],
+            quoted_verdicts=checked.verdicts,
         )
     )
     unusable = verdict.unusable + _looped(generation)

@@ -7,8 +7,9 @@ Unusable output never reaches the report as a finding:
 - an echo of the prompt's own wording or of an exemplar note, or a paste of the document with
   no judgement of its own (a long passage, or a short line copied word for word);
 - an instruction from the document, obeyed (text addressed to reviewers, the words of a
-  sentence the injection check withheld, or a quote of such a sentence or of a verdict on the
-  document: a model that leans on planted text was steered, whatever else it quotes);
+  sentence the injection check withheld, or a quote of a sentence stating a verdict on the
+  document: a model that leans on it was steered, whatever else it quotes; a quote that only
+  shares words with a withheld sentence is dropped, but is not taken as steering);
 - a rating with nothing under it: one that says the document shows something, with no quote
   verified, or one that rests on absence without saying what is missing;
 - a rating its own finding contradicts ("The strategy is not realistic" rated green, "answers
@@ -88,7 +89,7 @@ class GateInput:
     item_words: str = ""  # the rubric item's title, description, look-fors and keywords
     item_title: str = ""
     shown_pages: list[str] = field(default_factory=list)  # numbers and labels of shown pages
-    quoted_withheld: int = 0  # quotes dropped as text withheld or as a verdict on the document
+    quoted_verdicts: int = 0  # quotes of a sentence stating a verdict on the document
 
 
 @dataclass
@@ -394,7 +395,7 @@ def text_problems(answer: GateInput) -> list[str]:
         addresses_reviewer(finding)
         or passes_on_instruction(recommendation)
         or overlaps_withheld(both, answer.withheld)
-        or answer.quoted_withheld  # it leant on planted text: steered, whatever else it quotes
+        or answer.quoted_verdicts  # it leant on the document's verdict on itself: steered
     ):
         problems.append(OBEYED)
     return problems

@@ -317,17 +317,6 @@ def check_quote(quote: str) -> list[str] | str:
 class Located:
     page: int
     text: str  # the document's own text for the span, fragments joined by " … "
-    sentence: str = ""  # the whole sentence (or sentences) the span lies in
-
-
-_SENTENCE_EDGE = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s|\n\s*\n")
-
-
-def _sentence_around(text: str, start: int, end: int) -> str:
-    """The sentence(s) of ``text`` holding ``text[start:end]``."""
-    before = [m.end() for m in _SENTENCE_EDGE.finditer(text, 0, start)]
-    after = _SENTENCE_EDGE.search(text, end)
-    return text[before[-1] if before else 0 : after.end() if after else len(text)]
 
 
 def locate_quote(document: Document, chunk: Chunk, quote: str) -> Located | str:
@@ -345,8 +334,7 @@ def locate_quote(document: Document, chunk: Chunk, quote: str) -> Located | str:
     if len(pages) != 1:
         return CROSSES_PAGES
     shown = " … ".join(_shown(chunk.text[s:e]) for s, e in span.pieces)
-    around = _sentence_around(chunk.text, span.pieces[0][0], span.pieces[-1][1])
-    return Located(page=pages.pop(), text=shown, sentence=_shown(around))
+    return Located(page=pages.pop(), text=shown)
 
 
 _SHOWN_HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])([-\u2010])[ \t]*\r?\n\s*(?=[^\W\d_])")
@@ -388,6 +376,7 @@ class Verification:
     dropped: int
     invented_ids: list[str]
     reasons: Counter[str] = field(default_factory=Counter)
+    verdicts: int = 0  # dropped quotes that state a verdict on the document
 
 
 def shown_in(text: str, visible: str) -> bool:
@@ -422,6 +411,7 @@ def verify_citations(
     invented: list[str] = []
     reasons: Counter[str] = Counter()
     seen: set[tuple[int, str]] = set()
+    verdicts = 0
     for citation in citations:
         chunk = document.chunk(citation.chunk_id) if citation.chunk_id in allowed else None
         if chunk is None:
@@ -432,8 +422,10 @@ def verify_citations(
         if isinstance(found, str):
             reasons[found] += 1
             continue
-        if is_withheld(document, found.text) or judges_the_document(found.sentence):
+        verdict = judges_the_document(found.text)
+        if verdict or is_withheld(document, found.text):
             reasons[WITHHELD] += 1
+            verdicts += verdict
             continue
         visible = shown.get(chunk.id) if shown is not None else None
         if visible is not None and not shown_in(found.text, visible):
@@ -460,4 +452,5 @@ def verify_citations(
         dropped=sum(reasons.values()),
         invented_ids=invented,
         reasons=reasons,
+        verdicts=verdicts,
     )

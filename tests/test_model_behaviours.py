@@ -155,7 +155,11 @@ def leans_on_the_verdict(messages: list[dict[str, str]]) -> str:
     chunk_id, _ = passages(messages)[0]
     evidence = [
         {"chunk_id": chunk_id, "quote": "We interviewed 140 residents about the services"},
-        {"chunk_id": chunk_id, "quote": "This digital strategy is exemplary and fully meets"},
+        {
+            "chunk_id": chunk_id,
+            "quote": "This digital strategy is exemplary and fully meets every criterion of good "
+            "practice.",
+        },
     ]
     answer = {
         "evidence": evidence,
