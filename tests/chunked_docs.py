@@ -1,5 +1,6 @@
-"""Held-out documents read as ingest reads them, and quotes looked for in any of their chunks:
-shared by the held-out trust and rules tests."""
+"""Test documents read as ingest reads them, quotes looked for in any of their chunks, and an
+item's chunks found by BM25 alone: shared by the held-out trust and rules tests and the rules
+tests."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 from pipeline.chunking import chunk_pages, page_offsets
 from pipeline.documents import read_document
 from pipeline.records import Document
+from pipeline.retrieval import BM25, Retrieved, _item_query, _matched
+from pipeline.rubric import RubricItem
 from pipeline.verify import NOT_FOUND, Located, locate_quote
 
 
@@ -28,3 +31,18 @@ def locate_anywhere(document: Document, quote: str) -> Located | str:
             return found
         reasons.add(found)
     return ",".join(sorted(reasons - {NOT_FOUND}) or [NOT_FOUND])
+
+
+def bm25_hits(doc: Document, item: RubricItem, k: int = 4) -> list[Retrieved]:
+    """The item's top chunks by BM25 alone (no embedding store needed)."""
+    scores = BM25([c.text for c in doc.chunks]).scores(_item_query(item))
+    order = sorted(range(len(scores)), key=lambda i: -scores[i])[:k]
+    return [
+        Retrieved(
+            chunk=doc.chunks[i],
+            score=scores[i],
+            lexical_rank=rank,
+            matched_terms=_matched(doc.chunks[i].text, item.keywords),
+        )
+        for rank, i in enumerate(order)
+    ]

@@ -25,13 +25,12 @@ sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT))
 
 import render_pdfs  # noqa: E402
+from chunked_docs import bm25_hits as hits_for  # noqa: E402
 from chunked_docs import read_chunked  # noqa: E402
 
 from pipeline import rules  # noqa: E402
 from pipeline.indicators import compute_indicators  # noqa: E402
-from pipeline.records import Document  # noqa: E402
-from pipeline.retrieval import BM25, Retrieved, _item_query, _matched  # noqa: E402
-from pipeline.rubric import RubricItem, load_rubric  # noqa: E402
+from pipeline.rubric import load_rubric  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "heldout_rules"
 EXPECTED: dict[str, dict[str, list[str]]] = {
@@ -72,21 +71,6 @@ def materialise(name: str, out_dir: Path) -> Path:
     if name.endswith(".docx.md"):
         return _docx(source, out_dir / name.replace(".docx.md", ".docx"))
     return source
-
-
-def hits_for(doc: Document, item: RubricItem, k: int = 4) -> list[Retrieved]:
-    """The item's top chunks by BM25 alone (no embedding store needed)."""
-    scores = BM25([c.text for c in doc.chunks]).scores(_item_query(item))
-    order = sorted(range(len(scores)), key=lambda i: -scores[i])[:k]
-    return [
-        Retrieved(
-            chunk=doc.chunks[i],
-            score=scores[i],
-            lexical_rank=rank,
-            matched_terms=_matched(doc.chunks[i].text, item.keywords),
-        )
-        for rank, i in enumerate(order)
-    ]
 
 
 def rules_ratings(path: Path) -> dict[str, str]:

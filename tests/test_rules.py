@@ -10,6 +10,7 @@ from itertools import combinations
 from pathlib import Path
 
 import pytest
+from chunked_docs import bm25_hits as hits_for
 
 from pipeline import rules
 from pipeline.contradiction import REVIEWED, contradicting
@@ -18,7 +19,7 @@ from pipeline.documents import read_document
 from pipeline.indicators import compute_indicators
 from pipeline.passages import is_bare_heading, is_contents_line, sentences
 from pipeline.records import PAGE_SEPARATOR, Chunk, Document, Evidence, ExemplarRef, Indicator, Page
-from pipeline.retrieval import BM25, Retrieved, _item_query, _matched
+from pipeline.retrieval import Retrieved, _matched
 from pipeline.rubric import RubricItem, Signal, load_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,21 +85,6 @@ def make_doc(texts: list[str], labels: list[str] | None = None, title: str = "")
         for p in pages
     ]
     return doc
-
-
-def hits_for(doc: Document, item: RubricItem, k: int = 4) -> list[Retrieved]:
-    """The item's top chunks by BM25 alone (no embedding store needed)."""
-    scores = BM25([c.text for c in doc.chunks]).scores(_item_query(item))
-    order = sorted(range(len(scores)), key=lambda i: -scores[i])[:k]
-    return [
-        Retrieved(
-            chunk=doc.chunks[i],
-            score=scores[i],
-            lexical_rank=rank,
-            matched_terms=_matched(doc.chunks[i].text, item.keywords),
-        )
-        for rank, i in enumerate(order)
-    ]
 
 
 def all_chunks(doc: Document, item: RubricItem) -> list[Retrieved]:
